@@ -1,0 +1,26 @@
+// Shared helpers of the CUDA kernels: error recording, launch geometry, the entry-point macro.
+#pragma once
+#include <cuda_runtime.h>
+#include <cstdint>
+#include "diffiml.h"
+
+namespace dml::cuda {
+
+// Records the message returned by dml_cuda_last_error() on this thread; returns `status`.
+int fail(int status, const char* fmt, ...) __attribute__((format(printf, 2, 3)));
+// Checks the launch just made (and nothing else: kernels stay asynchronous).
+int check_launch(const char* op);
+
+constexpr int kThreads = 256;
+inline unsigned grid_for(int64_t n, int threads = kThreads) {
+    int64_t blocks = (n + threads - 1) / threads;
+    return (unsigned)(blocks < 65535 * 16 ? (blocks > 0 ? blocks : 1) : 65535 * 16);
+}
+
+}  // namespace dml::cuda
+
+#define DML_CUDA_API extern "C" __attribute__((visibility("default")))
+
+// Grid-stride loop over [0, n).
+#define DML_CUDA_LOOP(i, n) \
+    for (int64_t i = (int64_t)blockIdx.x * blockDim.x + threadIdx.x; i < (n); i += (int64_t)gridDim.x * blockDim.x)

@@ -1,0 +1,143 @@
+// CPU reference of the elementwise ops (activations, broadcast add/mul, scale, accumulate, fill),
+// and the C API entry points that dispatch them to CPU or CUDA.
+#include <cmath>
+#include "core/dispatch.h"
+
+namespace dml::cpu {
+
+namespace {
+constexpr float kInvSqrt2 = 0.70710678118654752440f;
+constexpr float kInvSqrt2Pi = 0.39894228040143267794f;
+
+inline float unary(int op, float x) {
+    switch (op) {
+        case DML_RELU: return x > 0.f ? x : 0.f;
+        case DML_SILU: return x / (1.f + std::exp(-x));
+        case DML_GELU: return 0.5f * x * (1.f + std::erf(x * kInvSqrt2));
+        case DML_SIGMOID: return 1.f / (1.f + std::exp(-x));
+        default: return std::tanh(x);
+    }
+}
+
+inline float unary_grad(int op, float x, float y) {
+    switch (op) {
+        case DML_RELU: return x > 0.f ? 1.f : 0.f;
+        case DML_SILU: {
+            float s = 1.f / (1.f + std::exp(-x));
+            return s * (1.f + x * (1.f - s));
+        }
+        case DML_GELU: return 0.5f * (1.f + std::erf(x * kInvSqrt2)) + x * kInvSqrt2Pi * std::exp(-0.5f * x * x);
+        case DML_SIGMOID: return y * (1.f - y);
+        default: return 1.f - y * y;
+    }
+}
+
+bool valid_unary(int op) { return op >= DML_RELU && op <= DML_TANH; }
+}  // namespace
+
+int unary_forward(int op, const float* x, float* y, int64_t n) {
+    if (!valid_unary(op)) return fail(DML_ERR_ARGUMENT, "unary_forward: unknown op %d", op);
+#pragma omp parallel for schedule(static) if (n > 32768)
+    for (int64_t i = 0; i < n; ++i) y[i] = unary(op, x[i]);
+    return DML_OK;
+}
+
+int unary_backward(int op, const float* x, const float* y, const float* dy, float* dx, int64_t n) {
+    if (!valid_unary(op)) return fail(DML_ERR_ARGUMENT, "unary_backward: unknown op %d", op);
+#pragma omp parallel for schedule(static) if (n > 32768)
+    for (int64_t i = 0; i < n; ++i) dx[i] = dy[i] * unary_grad(op, x[i], y[i]);
+    return DML_OK;
+}
+
+int binary_forward(int op, const float* x, const float* v, float* y, int64_t outer, int64_t mid, int64_t inner) {
+    if (op != DML_ADD && op != DML_MUL) return fail(DML_ERR_ARGUMENT, "binary_forward: unknown op %d", op);
+    const int64_t rows = outer * mid;
+#pragma omp parallel for schedule(static) if (rows * inner > 32768)
+    for (int64_t r = 0; r < rows; ++r) {
+        const float b = v[r % mid];
+        const float* xr = x + r * inner;
+        float* yr = y + r * inner;
+        if (op == DML_ADD)
+            for (int64_t i = 0; i < inner; ++i) yr[i] = xr[i] + b;
+        else
+            for (int64_t i = 0; i < inner; ++i) yr[i] = xr[i] * b;
+    }
+    return DML_OK;
+}
+
+int binary_backward(int op, const float* x, const float* v, const float* dy, float* dx, float* dv, int64_t outer,
+                    int64_t mid, int64_t inner) {
+    if (op != DML_ADD && op != DML_MUL) return fail(DML_ERR_ARGUMENT, "binary_backward: unknown op %d", op);
+    const int64_t rows = outer * mid;
+    if (dx) {
+#pragma omp parallel for schedule(static) if (rows * inner > 32768)
+        for (int64_t r = 0; r < rows; ++r) {
+            const float* g = dy + r * inner;
+            float* d = dx + r * inner;
+            if (op == DML_ADD)
+                for (int64_t i = 0; i < inner; ++i) d[i] = g[i];
+            else
+                for (int64_t i = 0; i < inner; ++i) d[i] = g[i] * v[r % mid];
+        }
+    }
+    if (dv) {
+        // One output per mid index, summed in double: outer*inner terms can be millions.
+#pragma omp parallel for schedule(static) if (rows * inner > 32768)
+        for (int64_t m = 0; m < mid; ++m) {
+            double acc = 0.0;
+            for (int64_t o = 0; o < outer; ++o) {
+                const int64_t base = (o * mid + m) * inner;
+                if (op == DML_ADD)
+                    for (int64_t i = 0; i < inner; ++i) acc += dy[base + i];
+                else
+                    for (int64_t i = 0; i < inner; ++i) acc += (double)dy[base + i] * x[base + i];
+            }
+            dv[m] = (float)acc;
+        }
+    }
+    return DML_OK;
+}
+
+int scale(const float* x, float* y, int64_t n, float alpha) {
+#pragma omp parallel for schedule(static) if (n > 65536)
+    for (int64_t i = 0; i < n; ++i) y[i] = alpha * x[i];
+    return DML_OK;
+}
+
+int accumulate(const float* x, float* y, int64_t n, float alpha) {
+#pragma omp parallel for schedule(static) if (n > 65536)
+    for (int64_t i = 0; i < n; ++i) y[i] += alpha * x[i];
+    return DML_OK;
+}
+
+int fill(float* x, int64_t n, float value) {
+#pragma omp parallel for schedule(static) if (n > 65536)
+    for (int64_t i = 0; i < n; ++i) x[i] = value;
+    return DML_OK;
+}
+
+}  // namespace dml::cpu
+
+extern "C" {
+
+int dml_unary_forward(int dev, int op, const float* x, float* y, int64_t n) {
+    DML_DISPATCH(unary_forward, op, x, y, n);
+}
+int dml_unary_backward(int dev, int op, const float* x, const float* y, const float* dy, float* dx, int64_t n) {
+    DML_DISPATCH(unary_backward, op, x, y, dy, dx, n);
+}
+int dml_binary_forward(int dev, int op, const float* x, const float* v, float* y, int64_t outer, int64_t mid,
+                       int64_t inner) {
+    DML_DISPATCH(binary_forward, op, x, v, y, outer, mid, inner);
+}
+int dml_binary_backward(int dev, int op, const float* x, const float* v, const float* dy, float* dx, float* dv,
+                        int64_t outer, int64_t mid, int64_t inner) {
+    DML_DISPATCH(binary_backward, op, x, v, dy, dx, dv, outer, mid, inner);
+}
+int dml_scale(int dev, const float* x, float* y, int64_t n, float alpha) { DML_DISPATCH(scale, x, y, n, alpha); }
+int dml_accumulate(int dev, const float* x, float* y, int64_t n, float alpha) {
+    DML_DISPATCH(accumulate, x, y, n, alpha);
+}
+int dml_fill(int dev, float* x, int64_t n, float value) { DML_DISPATCH(fill, x, n, value); }
+
+}  // extern "C"

@@ -1,0 +1,64 @@
+/* diffiml C API.
+ *
+ * Every numeric op of diffiml-native is one function here. Conventions, shared by all ops:
+ *  - the first argument is the device that owns every pointer of the call: DML_CPU or DML_CUDA;
+ *  - tensors are contiguous float32 in row-major (NCHW) order, passed as plain pointers plus sizes;
+ *  - outputs are written, never accumulated into, unless the name says "accumulate";
+ *  - the return value is DML_OK or an error code; dml_last_error() then holds a message naming the op.
+ * The CPU implementations (native/cpu) are the reference; the CUDA ones (cuda/) take the same arguments and
+ * are reached through dml_cuda_load(), which opens libdiffiml_cuda at run time.
+ */
+#ifndef DIFFIML_H
+#define DIFFIML_H
+
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#if defined(_WIN32)
+#define DML_API __declspec(dllexport)
+#else
+#define DML_API __attribute__((visibility("default")))
+#endif
+
+enum dml_device { DML_CPU = 0, DML_CUDA = 1 };
+
+enum dml_status {
+    DML_OK = 0,
+    DML_ERR_ARGUMENT = 1,    /* bad sizes or device */
+    DML_ERR_MEMORY = 2,      /* allocation failed */
+    DML_ERR_NO_CUDA = 3,     /* CUDA requested but the CUDA library is not loaded or has no device */
+    DML_ERR_CUDA = 4         /* a CUDA call failed; the message holds cudaGetErrorString */
+};
+
+/* Message of the last failed call on this thread ("" if none). */
+DML_API const char* dml_last_error(void);
+DML_API const char* dml_version(void);
+/* Number of threads the CPU kernels use (OpenMP). */
+DML_API int dml_cpu_threads(void);
+DML_API void dml_set_cpu_threads(int n);
+
+/* Opens libdiffiml_cuda at `path` and binds its kernels. Returns DML_OK, or DML_ERR_NO_CUDA with the reason
+ * (library not loadable, no driver, no device) in dml_last_error(). Idempotent. */
+DML_API int dml_cuda_load(const char* path);
+DML_API int dml_cuda_device_count(void);
+/* Writes a one-line description of the current device (name, compute capability, memory) into buf. */
+DML_API int dml_cuda_device_name(char* buf, int buf_len);
+DML_API int dml_synchronize(int dev);
+
+/* Memory. Addresses travel as integers so one binding serves host and device memory. */
+DML_API int64_t dml_malloc(int dev, int64_t bytes);   /* 0 on failure (see dml_last_error) */
+DML_API int dml_free(int dev, int64_t address);
+/* Copies between host (DML_CPU) and the given device or within one device. */
+DML_API int dml_copy(int dst_dev, float* dst, int src_dev, const float* src, int64_t n);
+DML_API int dml_fill(int dev, float* x, int64_t n, float value);
+
+#ifdef __cplusplus
+}
+#endif
+
+#include "diffiml/elementwise.h"
+
+#endif

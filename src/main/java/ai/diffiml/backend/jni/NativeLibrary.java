@@ -1,0 +1,20 @@
+package ai.diffiml.backend.jni;
+
+import org.bytedeco.javacpp.Loader;
+import org.bytedeco.javacpp.annotation.Platform;
+import org.bytedeco.javacpp.annotation.Properties;
+
+/**
+ * JavaCPP configuration shared by every binding class of this package: all of them compile into one JNI
+ * library ({@code jnidiffiml}) that links {@code libdiffiml}, our C API ({@code native/include/diffiml.h}).
+ * Pointers travel as {@code long} addresses so one signature serves host and device memory.
+ */
+@Properties(value = @Platform(include = "diffiml.h", link = "diffiml", library = "jnidiffiml"))
+public final class NativeLibrary {
+    private NativeLibrary() {}
+
+    /** Loads libdiffiml and the JNI binding (idempotent). */
+    public static void load() {
+        Loader.load(NativeLibrary.class);
+    }
+}

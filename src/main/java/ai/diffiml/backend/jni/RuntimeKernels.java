@@ -1,0 +1,41 @@
+package ai.diffiml.backend.jni;
+
+import org.bytedeco.javacpp.BytePointer;
+import org.bytedeco.javacpp.Loader;
+import org.bytedeco.javacpp.annotation.Cast;
+import org.bytedeco.javacpp.annotation.Properties;
+
+/** Binding of the runtime part of the C API: errors, threads, memory, CUDA loading. */
+@Properties(inherit = NativeLibrary.class)
+public final class RuntimeKernels {
+    static {
+        Loader.load();
+    }
+
+    private RuntimeKernels() {}
+
+    public static native @Cast("const char*") BytePointer dml_last_error();
+
+    public static native @Cast("const char*") BytePointer dml_version();
+
+    public static native int dml_cpu_threads();
+
+    public static native void dml_set_cpu_threads(int n);
+
+    public static native int dml_cuda_load(String path);
+
+    public static native int dml_cuda_device_count();
+
+    public static native int dml_cuda_device_name(@Cast("char*") BytePointer buf, int bufLen);
+
+    public static native int dml_synchronize(int dev);
+
+    public static native long dml_malloc(int dev, long bytes);
+
+    public static native int dml_free(int dev, long address);
+
+    public static native int dml_copy(int dstDev, @Cast("float*") long dst, int srcDev, @Cast("const float*") long src,
+            long n);
+
+    public static native int dml_fill(int dev, @Cast("float*") long x, long n, float value);
+}
