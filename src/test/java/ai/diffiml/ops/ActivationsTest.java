@@ -1,0 +1,97 @@
+package ai.diffiml.ops;
+
+import static ai.diffiml.testing.Close.assertClose;
+
+import ai.diffiml.tensor.Scope;
+import ai.diffiml.tensor.Tensor;
+import ai.diffiml.testing.CudaTest;
+import ai.diffiml.testing.DeviceParity;
+import ai.diffiml.testing.GradCheck;
+import ai.diffiml.testing.Rand;
+import java.util.function.DoubleUnaryOperator;
+import java.util.function.UnaryOperator;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+class ActivationsTest {
+    enum Act {
+        RELU(Activations::relu, x -> Math.max(0, x)),
+        SILU(Activations::silu, x -> x / (1 + Math.exp(-x))),
+        GELU(Activations::gelu, x -> 0.5 * x * (1 + erf(x / Math.sqrt(2)))),
+        SIGMOID(Activations::sigmoid, x -> 1 / (1 + Math.exp(-x))),
+        TANH(Activations::tanh, Math::tanh);
+
+        final UnaryOperator<Tensor> op;
+        final DoubleUnaryOperator reference;
+
+        Act(UnaryOperator<Tensor> op, DoubleUnaryOperator reference) {
+            this.op = op;
+            this.reference = reference;
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(Act.class)
+    void forwardMatchesDoubleReference(Act act) {
+        try (Scope s = Scope.open()) {
+            Tensor x = new Rand(1).tensorIn(-4, 4, 3, 7, 13);
+            float[] xs = x.toArray();
+            double[] expected = new double[xs.length];
+            for (int i = 0; i < xs.length; i++) {
+                expected[i] = act.reference.applyAsDouble(xs[i]);
+            }
+            assertClose(act.name(), act.op.apply(x).toArray(), expected, 1e-6);
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(Act.class)
+    void gradientMatchesFiniteDifferences(Act act) {
+        try (Scope s = Scope.open()) {
+            // ReLU's kink: keep samples at least 0.05 from zero so the central difference never straddles it.
+            float[] v = new Rand(2).uniform(5 * 9, 0.05, 3);
+            Rand signs = new Rand(3);
+            for (int i = 0; i < v.length; i++) {
+                v[i] = signs.nextBoolean() ? v[i] : -v[i];
+            }
+            Tensor x = Tensor.of(ai.diffiml.backend.Device.CPU, v, 5, 9).requiresGrad(true);
+            new GradCheck().eps(1e-3).samples(45).check(act.name(), in -> act.op.apply(in[0]), x);
+        }
+    }
+
+    @CudaTest
+    void cudaMatchesCpuOnOddShapes() {
+        for (Act act : Act.values()) {
+            try (Scope s = Scope.open()) {
+                Tensor x = new Rand(4).tensorIn(-4, 4, 3, 17, 31).requiresGrad(true);
+                DeviceParity.check(act.name(), in -> act.op.apply(in[0]), x);
+            }
+        }
+    }
+
+    /** Abramowitz-Stegun 7.1.26 is too coarse (1e-7 abs); use the series / continued fraction in double. */
+    static double erf(double x) {
+        double ax = Math.abs(x);
+        double r;
+        if (ax < 3) {
+            // Maclaurin series: erf(x) = 2/sqrt(pi) * sum (-1)^n x^(2n+1) / (n! (2n+1))
+            double term = ax, sum = ax;
+            for (int n = 1; n < 200; n++) {
+                term *= -ax * ax / n;
+                sum += term / (2 * n + 1);
+                if (Math.abs(term) < 1e-17) {
+                    break;
+                }
+            }
+            r = 2 / Math.sqrt(Math.PI) * sum;
+        } else {
+            // Continued fraction for erfc, accurate for large |x|.
+            double f = 0;
+            for (int k = 60; k >= 1; k--) {
+                f = k / 2.0 / (ax + f);
+            }
+            r = 1 - Math.exp(-ax * ax) / Math.sqrt(Math.PI) / (ax + f);
+        }
+        return x < 0 ? -r : r;
+    }
+}

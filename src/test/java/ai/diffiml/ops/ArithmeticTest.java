@@ -1,0 +1,88 @@
+package ai.diffiml.ops;
+
+import static ai.diffiml.testing.Close.assertClose;
+
+import ai.diffiml.tensor.Scope;
+import ai.diffiml.tensor.Tensor;
+import ai.diffiml.testing.CudaTest;
+import ai.diffiml.testing.DeviceParity;
+import ai.diffiml.testing.GradCheck;
+import ai.diffiml.testing.Rand;
+import org.junit.jupiter.api.Test;
+
+class ArithmeticTest {
+    @Test
+    void addAndMulMatchReference() {
+        try (Scope s = Scope.open()) {
+            Rand r = new Rand(1);
+            Tensor a = r.tensor(3, 5, 7), b = r.tensor(3, 5, 7);
+            float[] av = a.toArray(), bv = b.toArray();
+            double[] sum = new double[av.length], prod = new double[av.length];
+            for (int i = 0; i < av.length; i++) {
+                sum[i] = (double) av[i] + bv[i];
+                prod[i] = (double) av[i] * bv[i];
+            }
+            assertClose("add", Arithmetic.add(a, b).toArray(), sum, 1e-7);
+            assertClose("mul", Arithmetic.mul(a, b).toArray(), prod, 1e-7);
+            assertClose("scale", Arithmetic.scale(a, -2.5f).toArray(), scaled(av, -2.5), 1e-7);
+        }
+    }
+
+    @Test
+    void broadcastAlongAxisMatchesReference() {
+        try (Scope s = Scope.open()) {
+            Rand r = new Rand(2);
+            int n = 2, c = 5, h = 3, w = 7;
+            Tensor x = r.tensor(n, c, h, w), v = r.tensor(c), lead = r.tensor(n, c);
+            float[] xv = x.toArray(), vv = v.toArray(), lv = lead.toArray();
+            double[] add = new double[xv.length], mul = new double[xv.length], addLead = new double[xv.length];
+            for (int i = 0; i < xv.length; i++) {
+                int ch = (i / (h * w)) % c, nc = i / (h * w);
+                add[i] = (double) xv[i] + vv[ch];
+                mul[i] = (double) xv[i] * vv[ch];
+                addLead[i] = (double) xv[i] + lv[nc];
+            }
+            assertClose("addAlong", Arithmetic.addAlong(x, v, 1).toArray(), add, 1e-7);
+            assertClose("mulAlong", Arithmetic.mulAlong(x, v, 1).toArray(), mul, 1e-7);
+            assertClose("addLeading", Arithmetic.addLeading(x, lead, 2).toArray(), addLead, 1e-7);
+        }
+    }
+
+    @Test
+    void gradientsMatchFiniteDifferences() {
+        try (Scope s = Scope.open()) {
+            Rand r = new Rand(3);
+            Tensor a = r.param(3, 4, 5), b = r.param(3, 4, 5), v = r.param(4), lead = r.param(3, 4);
+            GradCheck gc = new GradCheck();
+            gc.check("add", in -> Arithmetic.add(in[0], in[1]), a, b);
+            gc.check("mul", in -> Arithmetic.mul(in[0], in[1]), a, b);
+            gc.check("scale", in -> Arithmetic.scale(in[0], 1.7f), a);
+            gc.check("addAlong", in -> Arithmetic.addAlong(in[0], in[1], 1), a, v);
+            gc.check("mulAlong", in -> Arithmetic.mulAlong(in[0], in[1], 1), a, v);
+            gc.check("addLeading", in -> Arithmetic.addLeading(in[0], in[1], 2), a, lead);
+            // One tensor used twice: gradients of both uses must add up.
+            gc.check("mul(x, x)", in -> Arithmetic.mul(in[0], in[0]), a);
+        }
+    }
+
+    @CudaTest
+    void cudaMatchesCpuOnOddShapes() {
+        try (Scope s = Scope.open()) {
+            Rand r = new Rand(5);
+            Tensor a = r.param(3, 17, 31), b = r.param(3, 17, 31), v = r.param(17), lead = r.param(3, 17);
+            DeviceParity.check("add", in -> Arithmetic.add(in[0], in[1]), a, b);
+            DeviceParity.check("mul", in -> Arithmetic.mul(in[0], in[1]), a, b);
+            DeviceParity.check("mulAlong", in -> Arithmetic.mulAlong(in[0], in[1], 1), a, v);
+            DeviceParity.check("addLeading", in -> Arithmetic.addLeading(in[0], in[1], 2), a, lead);
+            DeviceParity.check("scale", in -> Arithmetic.scale(in[0], 0.3f), a);
+        }
+    }
+
+    private static double[] scaled(float[] a, double k) {
+        double[] d = new double[a.length];
+        for (int i = 0; i < a.length; i++) {
+            d[i] = a[i] * k;
+        }
+        return d;
+    }
+}
