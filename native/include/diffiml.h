@@ -60,5 +60,9 @@ DML_API int dml_fill(int dev, float* x, int64_t n, float value);
 #endif
 
 #include "diffiml/elementwise.h"
+#include "diffiml/linalg.h"   /* im2col/col2im, depthwise conv (GEMM itself is BLAS, called from Java) */
+#include "diffiml/norm.h"     /* LayerNorm, GroupNorm, BatchNorm, softmax */
+#include "diffiml/shape.h"    /* permute, concat/slice, resize, reductions, losses, dropout */
+#include "diffiml/optim.h"    /* AdamW, gradient norm */
 
 #endif
