@@ -74,6 +74,13 @@ int dml_cuda_load(const char* path) {
     return DML_OK;
 }
 
+int dml_library_loadable(const char* soname) {
+    void* handle = dlopen(soname, RTLD_LAZY | RTLD_LOCAL);
+    if (!handle) return dml::fail(0, "%s", dlerror());
+    dlclose(handle);
+    return 1;
+}
+
 int dml_cuda_device_count(void) {
     auto count = reinterpret_cast<int (*)()>(dml::cuda_symbol("dml_cuda_device_count"));
     return count ? count() : 0;

@@ -44,6 +44,9 @@ DML_API void dml_set_cpu_threads(int n);
  * (library not loadable, no driver, no device) in dml_last_error(). Idempotent. */
 DML_API int dml_cuda_load(const char* path);
 DML_API int dml_cuda_device_count(void);
+/* Whether the shared library `soname` can be opened by the dynamic loader (dlopen, then closed again).
+ * Returns 1 if so; else 0 with dlerror's text in dml_last_error(). Used to name what is missing. */
+DML_API int dml_library_loadable(const char* soname);
 /* Writes a one-line description of the current device (name, compute capability, memory) into buf. */
 DML_API int dml_cuda_device_name(char* buf, int buf_len);
 DML_API int dml_synchronize(int dev);

@@ -110,6 +110,10 @@ public final class Backends {
         if (kernels == null) {
             return "this build has no CUDA kernels (nvcc was not found when it was built)";
         }
+        if (RuntimeKernels.dml_library_loadable("libcuda.so.1") == 0) {
+            return "no NVIDIA driver (libcuda.so.1 not found); install the NVIDIA driver (CUDA 13 capable) to use"
+                    + " --device cuda";
+        }
         try {
             Loader.load(org.bytedeco.cuda.global.cudart.class);
             Loader.load(org.bytedeco.cuda.global.cublas.class);

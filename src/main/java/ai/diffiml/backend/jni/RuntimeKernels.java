@@ -26,6 +26,8 @@ public final class RuntimeKernels {
 
     public static native int dml_cuda_device_count();
 
+    public static native int dml_library_loadable(String soname);
+
     public static native int dml_cuda_device_name(@Cast("char*") BytePointer buf, int bufLen);
 
     public static native int dml_synchronize(int dev);
