@@ -67,5 +67,6 @@ DML_API int dml_fill(int dev, float* x, int64_t n, float value);
 #include "diffiml/norm.h"     /* LayerNorm, GroupNorm, BatchNorm, softmax */
 #include "diffiml/shape.h"    /* permute, concat/slice, resize, reductions, losses, dropout */
 #include "diffiml/optim.h"    /* AdamW, gradient norm */
+#include "diffiml/diffusion.h" /* error-prior noising, DDIM step */
 
 #endif
