@@ -1,0 +1,177 @@
+package ai.diffiml.model;
+
+import ai.diffiml.backend.Device;
+import ai.diffiml.nn.Container;
+import ai.diffiml.nn.Conv2d;
+import ai.diffiml.nn.GroupNorm;
+import ai.diffiml.nn.Init;
+import ai.diffiml.nn.Linear;
+import ai.diffiml.nn.Module;
+import ai.diffiml.nn.ModuleList;
+import ai.diffiml.ops.Activations;
+import ai.diffiml.ops.Arithmetic;
+import ai.diffiml.ops.Attention;
+import ai.diffiml.ops.Layout;
+import ai.diffiml.tensor.Tensor;
+import java.util.ArrayDeque;
+import java.util.Deque;
+
+/**
+ * The release's conditional denoiser: a one-level UNet of width {@code ch} that predicts the clean latents
+ * [z_mask | z_edge] from noisy ones. Weight names follow diffusers' UNet2DModel, plus {@code concat} (the 3x3 conv
+ * that injects the condition after conv_in). Mid-block attention: {@code ch / 8} heads of 8 dims.
+ */
+public final class DenoisingUnet extends Module {
+    public static final int TIME_DIM = 128;
+    public static final int GROUPS = 32;
+    public static final float EPS = 1e-5f;
+
+    private final int ch;
+    private final Linear time1, time2;
+    private final Conv2d convIn, concat, convOut;
+    private final ModuleList<ResnetBlock> down, midResnets, up;
+    private final MidAttention midAttention;
+    private final GroupNorm normOut;
+
+    public DenoisingUnet(Device device, int latentChannels, int ch, int condChannels) {
+        this.ch = ch;
+        int temb = 4 * ch;
+        Container timeEmbedding = child("time_embedding", new Container());
+        time1 = timeEmbedding.add("linear_1", new Linear(device, TIME_DIM, temb, true));
+        time2 = timeEmbedding.add("linear_2", new Linear(device, temb, temb, true));
+        convIn = child("conv_in", new Conv2d(device, 2 * latentChannels, ch, 3, 1, 1, 1, true));
+        concat = child("concat", new Conv2d(device, ch + condChannels, ch, 3, 1, 1, 1, false));
+        down = child("down_blocks", new Container()).add("0", new Container()).add("resnets", new ModuleList<>());
+        for (int i = 0; i < 2; i++) {
+            down.add(new ResnetBlock(device, ch, ch, temb));
+        }
+        Container mid = child("mid_block", new Container());
+        midAttention = mid.add("attentions", new ModuleList<MidAttention>()).add(new MidAttention(device, ch));
+        midResnets = mid.add("resnets", new ModuleList<>());
+        for (int i = 0; i < 2; i++) {
+            midResnets.add(new ResnetBlock(device, ch, ch, temb));
+        }
+        up = child("up_blocks", new Container()).add("0", new Container()).add("resnets", new ModuleList<>());
+        for (int i = 0; i < 3; i++) {
+            up.add(new ResnetBlock(device, 2 * ch, ch, temb));
+        }
+        normOut = child("conv_norm_out", new GroupNorm(device, GROUPS, ch, EPS));
+        convOut = child("conv_out", new Conv2d(device, ch, 2 * latentChannels, 3, 1, 1, 1, true));
+    }
+
+    public void init(Init init) {
+        time1.init(init);
+        time2.init(init);
+        convIn.init(init);
+        concat.init(init);
+        convOut.init(init);
+        for (ModuleList<ResnetBlock> list : java.util.List.of(down, midResnets, up)) {
+            for (ResnetBlock r : list.items()) {
+                r.init(init);
+            }
+        }
+        midAttention.init(init);
+    }
+
+    /** Sinusoidal embedding [B, 128] in [cos | sin] order, frequencies exp(-ln(10000) i / 64). */
+    public static float[] sinusoid(int[] t) {
+        int half = TIME_DIM / 2;
+        float[] e = new float[t.length * TIME_DIM];
+        for (int b = 0; b < t.length; b++) {
+            for (int i = 0; i < half; i++) {
+                // In double, rounded once: at t ~ 1000 a float32 argument would already be off by ~6e-5.
+                double arg = t[b] * Math.exp(-Math.log(10000.0) * i / half);
+                e[b * TIME_DIM + i] = (float) Math.cos(arg);
+                e[b * TIME_DIM + half + i] = (float) Math.sin(arg);
+            }
+        }
+        return e;
+    }
+
+    /** The time-embedding MLP output [B, 4*ch]. */
+    public Tensor timeEmbedding(int[] t, Device device) {
+        Tensor s = Tensor.of(device, sinusoid(t), t.length, TIME_DIM);
+        return time2.forward(Activations.silu(time1.forward(s)));
+    }
+
+    /** x0-prediction [B, 2*latent, h, w] from noisy latents y_t, timesteps t (one per sample), condition F. */
+    public Tensor forward(Tensor yT, int[] t, Tensor cond) {
+        Tensor temb = timeEmbedding(t, yT.device());
+        Tensor h = concat.forward(Layout.concat(1, convIn.forward(yT), cond));
+        Deque<Tensor> skips = new ArrayDeque<>();
+        skips.push(h);
+        for (ResnetBlock r : down.items()) {
+            h = r.forward(h, temb);
+            skips.push(h);
+        }
+        h = midResnets.get(0).forward(h, temb);
+        h = midAttention.forward(h);
+        h = midResnets.get(1).forward(h, temb);
+        for (ResnetBlock r : up.items()) {
+            h = r.forward(Layout.concat(1, h, skips.pop()), temb);
+        }
+        return convOut.forward(Activations.silu(normOut.forward(h)));
+    }
+
+    /** GN -> SiLU -> conv3x3 -> + Linear(SiLU(temb)) -> GN -> SiLU -> conv3x3, plus the (1x1 conv) shortcut. */
+    static final class ResnetBlock extends Module {
+        private final GroupNorm norm1, norm2;
+        private final Conv2d conv1, conv2, shortcut;
+        private final Linear timeProj;
+
+        ResnetBlock(Device device, int in, int out, int temb) {
+            norm1 = child("norm1", new GroupNorm(device, GROUPS, in, EPS));
+            conv1 = child("conv1", new Conv2d(device, in, out, 3, 1, 1, 1, true));
+            timeProj = child("time_emb_proj", new Linear(device, temb, out, true));
+            norm2 = child("norm2", new GroupNorm(device, GROUPS, out, EPS));
+            conv2 = child("conv2", new Conv2d(device, out, out, 3, 1, 1, 1, true));
+            shortcut = in != out ? child("conv_shortcut", new Conv2d(device, in, out, 1, 1, 0, 1, true)) : null;
+        }
+
+        void init(Init init) {
+            conv1.init(init);
+            conv2.init(init);
+            timeProj.init(init);
+            if (shortcut != null) {
+                shortcut.init(init);
+            }
+        }
+
+        Tensor forward(Tensor x, Tensor temb) {
+            Tensor h = conv1.forward(Activations.silu(norm1.forward(x)));
+            h = Arithmetic.addLeading(h, timeProj.forward(Activations.silu(temb)), 2);
+            h = conv2.forward(Activations.silu(norm2.forward(h)));
+            return Arithmetic.add(shortcut != null ? shortcut.forward(x) : x, h);
+        }
+    }
+
+    /** GroupNorm, multi-head self-attention over all h*w positions, output projection, residual. */
+    static final class MidAttention extends Module {
+        static final int HEAD_DIM = 8;
+        private final GroupNorm norm;
+        private final Linear toQ, toK, toV, toOut;
+        private final int heads;
+
+        MidAttention(Device device, int ch) {
+            heads = ch / HEAD_DIM;
+            norm = child("group_norm", new GroupNorm(device, GROUPS, ch, EPS));
+            toQ = child("to_q", new Linear(device, ch, ch, true));
+            toK = child("to_k", new Linear(device, ch, ch, true));
+            toV = child("to_v", new Linear(device, ch, ch, true));
+            toOut = child("to_out", new ModuleList<Linear>()).add(new Linear(device, ch, ch, true));
+        }
+
+        void init(Init init) {
+            for (Linear l : new Linear[] {toQ, toK, toV, toOut}) {
+                l.init(init);
+            }
+        }
+
+        Tensor forward(Tensor x) {
+            int h = x.dim(2), w = x.dim(3);
+            Tensor tokens = TokenMaps.toTokens(norm.forward(x));
+            Tensor a = Attention.multiHead(toQ.forward(tokens), toK.forward(tokens), toV.forward(tokens), heads);
+            return Arithmetic.add(TokenMaps.toMap(toOut.forward(a), h, w), x);
+        }
+    }
+}

@@ -1,0 +1,166 @@
+package ai.diffiml.model;
+
+import ai.diffiml.autograd.GradMode;
+import ai.diffiml.backend.Device;
+import ai.diffiml.diffusion.Ddim;
+import ai.diffiml.diffusion.ErrorPrior;
+import ai.diffiml.diffusion.NoiseSchedule;
+import ai.diffiml.nn.Container;
+import ai.diffiml.nn.Init;
+import ai.diffiml.nn.Module;
+import ai.diffiml.ops.Arithmetic;
+import ai.diffiml.ops.Layout;
+import ai.diffiml.ops.Losses;
+import ai.diffiml.ops.Reduce;
+import ai.diffiml.tensor.Scope;
+import ai.diffiml.tensor.Tensor;
+import java.util.function.BiConsumer;
+
+/**
+ * The whole DiffIML model: Mix Transformer encoder and condition head (run once per image), LightVAE (frozen
+ * while the diffusion model trains), and the conditional UNet that denoises [z_mask | z_edge] latents. Weight names:
+ * {@code segformer.encoder.*}, {@code cond.*}, {@code unet.*}, {@code vae.*}.
+ */
+public final class DiffIml extends Module {
+    private final ModelConfig config;
+    private final Device device;
+    private final MixTransformer encoder;
+    private final ConditionHead cond;
+    private final DenoisingUnet unet;
+    private final LightVae vae;
+    private final NoiseSchedule schedule;
+
+    /** The training loss and its two terms (each a one-element tensor). */
+    public record Loss(Tensor total, Tensor mask, Tensor edge) {}
+
+    public DiffIml(ModelConfig config, Device device) {
+        this.config = config;
+        this.device = device;
+        MitVariant v = config.mitVariant();
+        encoder = child("segformer", new Container()).add("encoder",
+                new MixTransformer(device, v, config.blockEps(), config.embedEps(), config.dropPath()));
+        cond = child("cond", new ConditionHead(device, v.dims(), config.condChannels()));
+        unet = child("unet", new DenoisingUnet(device, config.latentChannels(), config.unetChannels(),
+                config.condChannels()));
+        vae = child("vae", new LightVae(device, config.vaeBase(), config.latentChannels()));
+        schedule = new NoiseSchedule(config.trainSteps(), 1e-4, 2e-2);
+    }
+
+    /** Random initialisation (PyTorch layer defaults), seeded. */
+    public DiffIml init(long seed) {
+        Init init = new Init(seed);
+        encoder.init(init);
+        cond.init(init);
+        unet.init(init);
+        vae.init(init);
+        encoder.seedDropPath(seed);
+        return this;
+    }
+
+    public ModelConfig config() {
+        return config;
+    }
+
+    public Device device() {
+        return device;
+    }
+
+    public MixTransformer encoder() {
+        return encoder;
+    }
+
+    public ConditionHead conditionHead() {
+        return cond;
+    }
+
+    public DenoisingUnet unet() {
+        return unet;
+    }
+
+    public LightVae vae() {
+        return vae;
+    }
+
+    public NoiseSchedule schedule() {
+        return schedule;
+    }
+
+    /** Condition feature [B, condChannels, H/8, W/8] of an ImageNet-normalised image [B, 3, H, W]. */
+    public Tensor condition(Tensor image) {
+        return cond.forward(encoder.forward(image));
+    }
+
+    /** Clean latents [B, 2*latent, H/8, W/8] = [enc(2 mask - 1) | enc(2 edge - 1)]; the VAE is frozen here. */
+    public Tensor targetLatents(Tensor mask01, Tensor edge01) {
+        try (GradMode.Guard g = GradMode.disabled()) {
+            return Layout.concat(1, vae.encode(toSigned(mask01)), vae.encode(toSigned(edge01)));
+        }
+    }
+
+    /** Maps {0,1} to {-1,1}: 2 x - 1. */
+    public static Tensor toSigned(Tensor map01) {
+        Tensor minusOne = Tensor.full(map01.device(), -1f, 1);
+        return Arithmetic.addLeading(Arithmetic.scale(map01, 2f), minusOne, 0);
+    }
+
+    /**
+     * The training objective at timesteps t (one per sample) with noises xi (error prior) and eps:
+     * lambda * MSE(mask latents) + (1 - lambda) * MSE(edge latents) of the x0-prediction.
+     */
+    public Loss loss(Tensor image, Tensor mask01, Tensor edge01, int[] t, Tensor xi, Tensor eps) {
+        Tensor y0 = targetLatents(mask01, edge01);
+        Tensor yT = ErrorPrior.noise(schedule, y0, xi, eps, t, config.priorRate());
+        Tensor out = unet.forward(yT, t, condition(image));
+        int c = config.latentChannels();
+        Tensor maskLoss = Losses.mse(Layout.slice(out, 1, 0, c), Layout.slice(y0, 1, 0, c));
+        Tensor edgeLoss = Losses.mse(Layout.slice(out, 1, c, c), Layout.slice(y0, 1, c, c));
+        Tensor total = Arithmetic.add(Arithmetic.scale(maskLoss, config.segWeight()),
+                Arithmetic.scale(edgeLoss, 1f - config.segWeight()));
+        return new Loss(total, maskLoss, edgeLoss);
+    }
+
+    /**
+     * DDIM sampling of {@code members} chains per image as one batch, from x_T = {@code noise} laid out
+     * member-major ([members * B, 2*latent, h, w]); returns the latent averaged over members [B, 2*latent, h, w].
+     * {@code afterStep}, if given, sees (step index, latents of all chains) after every step.
+     */
+    public Tensor sampleLatents(Tensor condition, Tensor noise, int steps, int members,
+            BiConsumer<Integer, Tensor> afterStep) {
+        int b = condition.dim(0);
+        if (noise.dim(0) != members * b) {
+            throw new IllegalArgumentException("sample: noise " + noise.describe() + " does not hold " + members
+                    + " chains for a batch of " + b);
+        }
+        Ddim ddim = new Ddim(schedule, steps, config.clipSample());
+        try (GradMode.Guard g = GradMode.disabled()) {
+            Tensor condRep = condition;
+            if (members > 1) {
+                Tensor[] copies = new Tensor[members];
+                java.util.Arrays.fill(copies, condition);
+                condRep = Layout.concat(0, copies);
+            }
+            Tensor y = noise;
+            int[] ts = ddim.timesteps();
+            for (int i = 0; i < ts.length; i++) {
+                int[] t = new int[members * b];
+                java.util.Arrays.fill(t, ts[i]);
+                try (Scope step = Scope.open()) {
+                    Tensor x0 = unet.forward(y, t, condRep);
+                    y = step.keep(ddim.step(y, x0, i));
+                }
+                if (afterStep != null) {
+                    afterStep.accept(i, y);
+                }
+            }
+            int[] shape = noise.shape();
+            shape[0] = b;
+            Tensor mean = Reduce.mean(Layout.reshape(y, members, (int) (y.numel() / members)), 0);
+            return Layout.reshape(mean, shape);
+        }
+    }
+
+    /** Mask logits [B, 1, H, W] from averaged latents (the mask channels only). */
+    public Tensor decodeMaskLogits(Tensor latent) {
+        return vae.decode(Layout.slice(latent, 1, 0, config.latentChannels()));
+    }
+}

@@ -1,0 +1,175 @@
+package ai.diffiml.model;
+
+import ai.diffiml.backend.Device;
+import ai.diffiml.nn.Container;
+import ai.diffiml.nn.Conv2d;
+import ai.diffiml.nn.Init;
+import ai.diffiml.nn.LayerNorm;
+import ai.diffiml.nn.Linear;
+import ai.diffiml.nn.Module;
+import ai.diffiml.nn.ModuleList;
+import ai.diffiml.ops.Activations;
+import ai.diffiml.ops.Arithmetic;
+import ai.diffiml.ops.Attention;
+import ai.diffiml.ops.Dropout;
+import ai.diffiml.tensor.Tensor;
+
+/**
+ * SegFormer's Mix Transformer encoder (weight names as HuggingFace's {@code SegformerModel.encoder}). Returns the
+ * four stage maps at 1/4, 1/8, 1/16, 1/32 of the input. LayerNorm eps: {@code blockEps} (1e-6 in the original
+ * code) for layer_norm_1/2 and the stage norms, {@code embedEps} (1e-5) for patch-embedding and reduction norms.
+ */
+public final class MixTransformer extends Module {
+    private final MitVariant variant;
+    private final ModuleList<PatchEmbed> patchEmbeddings = child("patch_embeddings", new ModuleList<>());
+    private final ModuleList<ModuleList<Block>> blocks = child("block", new ModuleList<>());
+    private final ModuleList<LayerNorm> stageNorms = child("layer_norm", new ModuleList<>());
+    private long dropPathSeed;
+    private long forwardCount;
+
+    public MixTransformer(Device device, MitVariant variant, float blockEps, float embedEps, double dropPathRate) {
+        this.variant = variant;
+        int[] dims = variant.dims(), depths = variant.depths();
+        int total = variant.totalDepth(), index = 0, in = 3;
+        for (int s = 0; s < 4; s++) {
+            patchEmbeddings.add(new PatchEmbed(device, in, dims[s], MitVariant.PATCH_KERNELS[s],
+                    MitVariant.PATCH_STRIDES[s], embedEps));
+            ModuleList<Block> stage = blocks.add(new ModuleList<>());
+            for (int j = 0; j < depths[s]; j++, index++) {
+                // Stochastic depth grows linearly from 0 to the rate over all blocks, as in the original.
+                double rate = total > 1 ? dropPathRate * index / (total - 1) : 0;
+                stage.add(new Block(device, dims[s], MitVariant.HEADS[s], MitVariant.SR_RATIOS[s], blockEps, embedEps,
+                        rate));
+            }
+            stageNorms.add(new LayerNorm(device, dims[s], blockEps));
+            in = dims[s];
+        }
+    }
+
+    public MitVariant variant() {
+        return variant;
+    }
+
+    /** Seeds drop-path; each training forward then draws fresh decisions from (seed, forward count, block). */
+    public void seedDropPath(long seed) {
+        this.dropPathSeed = seed;
+        this.forwardCount = 0;
+    }
+
+    /** The number of training forwards so far (saved with checkpoints so resumed runs draw the same masks). */
+    public long forwardCount() {
+        return forwardCount;
+    }
+
+    public void forwardCount(long n) {
+        this.forwardCount = n;
+    }
+
+    public void init(Init init) {
+        for (PatchEmbed p : patchEmbeddings.items()) {
+            p.proj.init(init);
+        }
+        for (ModuleList<Block> stage : blocks.items()) {
+            for (Block b : stage.items()) {
+                b.init(init);
+            }
+        }
+    }
+
+    /** Stage maps [B, C_i, H/2^(i+2), W/2^(i+2)] for an ImageNet-normalised image [B, 3, H, W]. */
+    public Tensor[] forward(Tensor image) {
+        Tensor[] stages = new Tensor[4];
+        Tensor x = image;
+        long call = isTraining() ? forwardCount++ : 0;
+        int blockIndex = 0;
+        for (int s = 0; s < 4; s++) {
+            Tensor map = patchEmbeddings.get(s).proj.forward(x);
+            int h = map.dim(2), w = map.dim(3);
+            Tensor tokens = patchEmbeddings.get(s).layerNorm.forward(TokenMaps.toTokens(map));
+            for (Block b : blocks.get(s).items()) {
+                long seed = dropPathSeed * 0x9E3779B97F4A7C15L + call * 1_000_003L + blockIndex++;
+                tokens = b.forward(tokens, h, w, seed);
+            }
+            stages[s] = TokenMaps.toMap(stageNorms.get(s).forward(tokens), h, w);
+            x = stages[s];
+        }
+        return stages;
+    }
+
+    /** Patch embedding: overlapping conv (k7 s4 p3 or k3 s2 p1), then LayerNorm on the tokens. */
+    static final class PatchEmbed extends Module {
+        final Conv2d proj;
+        final LayerNorm layerNorm;
+
+        PatchEmbed(Device device, int in, int out, int kernel, int stride, float eps) {
+            proj = child("proj", new Conv2d(device, in, out, kernel, stride, kernel / 2, 1, true));
+            layerNorm = child("layer_norm", new LayerNorm(device, out, eps));
+        }
+    }
+
+    /** x += Attn(LN1(x)); x += MixFFN(LN2(x)), each residual branch under drop-path in training. */
+    static final class Block extends Module {
+        private final LayerNorm norm1, norm2;
+        private final Linear query, key, value, outDense, dense1, dense2;
+        private final Conv2d sr, dwconv;
+        private final LayerNorm srNorm;
+        private final int heads;
+        private final double dropPath;
+
+        Block(Device device, int dim, int heads, int srRatio, float blockEps, float embedEps, double dropPath) {
+            this.heads = heads;
+            this.dropPath = dropPath;
+            norm1 = child("layer_norm_1", new LayerNorm(device, dim, blockEps));
+            Container attention = child("attention", new Container());
+            Container self = attention.add("self", new Container());
+            query = self.add("query", new Linear(device, dim, dim, true));
+            key = self.add("key", new Linear(device, dim, dim, true));
+            value = self.add("value", new Linear(device, dim, dim, true));
+            if (srRatio > 1) {
+                sr = self.add("sr", new Conv2d(device, dim, dim, srRatio, srRatio, 0, 1, true));
+                srNorm = self.add("layer_norm", new LayerNorm(device, dim, embedEps));
+            } else {
+                sr = null;
+                srNorm = null;
+            }
+            outDense = attention.add("output", new Container()).add("dense", new Linear(device, dim, dim, true));
+            norm2 = child("layer_norm_2", new LayerNorm(device, dim, blockEps));
+            Container mlp = child("mlp", new Container());
+            int hidden = dim * MitVariant.MLP_RATIO;
+            dense1 = mlp.add("dense1", new Linear(device, dim, hidden, true));
+            dwconv = mlp.add("dwconv", new Container()).add("dwconv",
+                    new Conv2d(device, hidden, hidden, 3, 1, 1, hidden, true));
+            dense2 = mlp.add("dense2", new Linear(device, hidden, dim, true));
+        }
+
+        void init(Init init) {
+            for (Linear l : new Linear[] {query, key, value, outDense, dense1, dense2}) {
+                l.init(init);
+            }
+            if (sr != null) {
+                sr.init(init);
+            }
+            dwconv.init(init);
+        }
+
+        Tensor forward(Tensor x, int h, int w, long seed) {
+            Tensor a = attention(norm1.forward(x), h, w);
+            x = Arithmetic.add(x, Dropout.dropPath(a, (float) dropPath, isTraining(), seed));
+            Tensor hidden = dense1.forward(norm2.forward(x));
+            Tensor mixed = TokenMaps.toTokens(dwconv.forward(TokenMaps.toMap(hidden, h, w)));
+            Tensor m = dense2.forward(Activations.gelu(mixed));
+            return Arithmetic.add(x, Dropout.dropPath(m, (float) dropPath, isTraining(), ~seed));
+        }
+
+        private Tensor attention(Tensor x, int h, int w) {
+            Tensor q = query.forward(x);
+            Tensor kv = x;
+            if (sr != null) {
+                Tensor reduced = sr.forward(TokenMaps.toMap(x, h, w));
+                kv = srNorm.forward(TokenMaps.toTokens(reduced));
+            }
+            Tensor out = Attention.multiHead(q, key.forward(kv), value.forward(kv), heads);
+            return outDense.forward(out);
+        }
+    }
+}
