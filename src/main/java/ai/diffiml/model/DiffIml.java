@@ -122,7 +122,8 @@ public final class DiffIml extends Module {
     /**
      * DDIM sampling of {@code members} chains per image as one batch, from x_T = {@code noise} laid out
      * member-major ([members * B, 2*latent, h, w]); returns the latent averaged over members [B, 2*latent, h, w].
-     * {@code afterStep}, if given, sees (step index, latents of all chains) after every step.
+     * {@code afterStep}, if given, sees (step index, latents of all chains) after every step; the tensor is freed
+     * after the next step, so copy what you keep.
      */
     public Tensor sampleLatents(Tensor condition, Tensor noise, int steps, int members,
             BiConsumer<Integer, Tensor> afterStep) {
@@ -144,10 +145,15 @@ public final class DiffIml extends Module {
             for (int i = 0; i < ts.length; i++) {
                 int[] t = new int[members * b];
                 java.util.Arrays.fill(t, ts[i]);
+                Tensor next;
                 try (Scope step = Scope.open()) {
-                    Tensor x0 = unet.forward(y, t, condRep);
-                    y = step.keep(ddim.step(y, x0, i));
+                    // Each step's activations are freed here; only the new latents leave the step.
+                    next = step.keep(ddim.step(y, unet.forward(y, t, condRep), i));
                 }
+                if (y != noise) {
+                    y.close();
+                }
+                y = next;
                 if (afterStep != null) {
                     afterStep.accept(i, y);
                 }
@@ -155,7 +161,11 @@ public final class DiffIml extends Module {
             int[] shape = noise.shape();
             shape[0] = b;
             Tensor mean = Reduce.mean(Layout.reshape(y, members, (int) (y.numel() / members)), 0);
-            return Layout.reshape(mean, shape);
+            Tensor result = Layout.reshape(mean, shape).copy();
+            if (y != noise) {
+                y.close();
+            }
+            return result;
         }
     }
 
