@@ -161,7 +161,8 @@ public final class DiffIml extends Module {
             int[] shape = noise.shape();
             shape[0] = b;
             Tensor mean = Reduce.mean(Layout.reshape(y, members, (int) (y.numel() / members)), 0);
-            Tensor result = Layout.reshape(mean, shape).copy();
+            Tensor result = Layout.reshape(mean, shape).copy(); // an owning tensor, not a view of `mean`
+            mean.close();
             if (y != noise) {
                 y.close();
             }
