@@ -97,6 +97,7 @@ public final class DenoisingUnet extends Module {
     /** x0-prediction [B, 2*latent, h, w] from noisy latents y_t, timesteps t (one per sample), condition F. */
     public Tensor forward(Tensor yT, int[] t, Tensor cond) {
         Tensor temb = timeEmbedding(t, yT.device());
+        Taps.tap("unet.temb", temb);
         Tensor h = concat.forward(Layout.concat(1, convIn.forward(yT), cond));
         Deque<Tensor> skips = new ArrayDeque<>();
         skips.push(h);
@@ -105,7 +106,9 @@ public final class DenoisingUnet extends Module {
             skips.push(h);
         }
         h = midResnets.get(0).forward(h, temb);
+        Taps.tap("unet.mid_attn_in", h);
         h = midAttention.forward(h);
+        Taps.tap("unet.mid_attn_out", h);
         h = midResnets.get(1).forward(h, temb);
         for (ResnetBlock r : up.items()) {
             h = r.forward(Layout.concat(1, h, skips.pop()), temb);

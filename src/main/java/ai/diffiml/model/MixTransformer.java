@@ -86,9 +86,11 @@ public final class MixTransformer extends Module {
             Tensor map = patchEmbeddings.get(s).proj.forward(x);
             int h = map.dim(2), w = map.dim(3);
             Tensor tokens = patchEmbeddings.get(s).layerNorm.forward(TokenMaps.toTokens(map));
-            for (Block b : blocks.get(s).items()) {
+            Taps.tap("enc.patch_embed." + s, tokens);
+            for (int j = 0; j < blocks.get(s).size(); j++) {
                 long seed = dropPathSeed * 0x9E3779B97F4A7C15L + call * 1_000_003L + blockIndex++;
-                tokens = b.forward(tokens, h, w, seed);
+                tokens = blocks.get(s).get(j).forward(tokens, h, w, seed);
+                Taps.tap("enc.block." + s + "." + j, tokens);
             }
             stages[s] = TokenMaps.toMap(stageNorms.get(s).forward(tokens), h, w);
             x = stages[s];
