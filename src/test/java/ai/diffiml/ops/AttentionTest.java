@@ -1,0 +1,121 @@
+package ai.diffiml.ops;
+
+import static ai.diffiml.testing.Close.assertClose;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import ai.diffiml.tensor.Scope;
+import ai.diffiml.tensor.Tensor;
+import ai.diffiml.testing.CudaTest;
+import ai.diffiml.testing.DeviceParity;
+import ai.diffiml.testing.GradCheck;
+import ai.diffiml.testing.Rand;
+import java.util.Arrays;
+import org.junit.jupiter.api.Test;
+
+class AttentionTest {
+    /** Explicit per-sample, per-head, per-query loops in double. q [B, Lq, C], k and v [B, Lk, C]. */
+    static double[] reference(float[] q, float[] k, float[] v, int b, int lq, int lk, int c, int heads) {
+        int d = c / heads;
+        double scale = 1 / Math.sqrt(d);
+        double[] out = new double[b * lq * c];
+        for (int n = 0; n < b; n++) {
+            for (int h = 0; h < heads; h++) {
+                for (int i = 0; i < lq; i++) {
+                    double[] p = new double[lk];
+                    double max = Double.NEGATIVE_INFINITY, sum = 0;
+                    for (int j = 0; j < lk; j++) {
+                        for (int t = 0; t < d; t++) {
+                            p[j] += (double) q[(n * lq + i) * c + h * d + t] * k[(n * lk + j) * c + h * d + t];
+                        }
+                        p[j] *= scale;
+                        max = Math.max(max, p[j]);
+                    }
+                    for (int j = 0; j < lk; j++) {
+                        p[j] = Math.exp(p[j] - max);
+                        sum += p[j];
+                    }
+                    for (int t = 0; t < d; t++) {
+                        double acc = 0;
+                        for (int j = 0; j < lk; j++) {
+                            acc += p[j] / sum * v[(n * lk + j) * c + h * d + t];
+                        }
+                        out[(n * lq + i) * c + h * d + t] = acc;
+                    }
+                }
+            }
+        }
+        return out;
+    }
+
+    // {B, Lq, Lk, C, heads}
+    private static final int[][] CASES = {{2, 7, 13, 20, 4}, {2, 13, 7, 20, 5}, {1, 9, 9, 12, 1}, {3, 5, 1, 6, 3}};
+
+    @Test
+    void forwardMatchesPerHeadDoubleReference() {
+        Rand r = new Rand(1);
+        for (int[] cs : CASES) {
+            int b = cs[0], lq = cs[1], lk = cs[2], c = cs[3], heads = cs[4];
+            try (Scope s = Scope.open()) {
+                Tensor q = r.tensorIn(-2, 2, b, lq, c), k = r.tensorIn(-2, 2, b, lk, c), v = r.tensor(b, lk, c);
+                double[] expected = reference(q.toArray(), k.toArray(), v.toArray(), b, lq, lk, c, heads);
+                assertClose("multiHead " + Arrays.toString(cs), Attention.multiHead(q, k, v, heads).toArray(),
+                        expected, 1e-5);
+            }
+        }
+    }
+
+    @Test
+    void gradientMatchesFiniteDifferences() {
+        Rand r = new Rand(2);
+        for (int[] cs : new int[][] {CASES[0], CASES[1]}) {
+            int b = cs[0], lq = cs[1], lk = cs[2], c = cs[3], heads = cs[4];
+            try (Scope s = Scope.open()) {
+                Tensor q = r.param(b, lq, c), k = r.param(b, lk, c), v = r.param(b, lk, c);
+                new GradCheck().check("multiHead " + Arrays.toString(cs),
+                        in -> Attention.multiHead(in[0], in[1], in[2], heads), q, k, v);
+            }
+        }
+    }
+
+    @Test
+    void selfAttentionAndPartialGradientsMatchFiniteDifferences() {
+        try (Scope s = Scope.open()) {
+            Rand r = new Rand(3);
+            // One tensor as q, k and v: the three gradients must add up.
+            Tensor x = r.param(2, 5, 8);
+            new GradCheck().check("multiHead(x, x, x)", in -> Attention.multiHead(in[0], in[0], in[0], 2), x);
+            // Only v needs a gradient: no score gradient is formed.
+            Tensor q = r.tensor(2, 6, 10), k = r.tensor(2, 3, 10), v = r.param(2, 3, 10);
+            new GradCheck().check("multiHead dv only", in -> Attention.multiHead(in[0], in[1], in[2], 5), q, k, v);
+            // Only k needs a gradient.
+            Tensor k2 = r.param(2, 3, 10), v2 = r.tensor(2, 3, 10);
+            new GradCheck().check("multiHead dk only", in -> Attention.multiHead(in[0], in[1], in[2], 5), q, k2, v2);
+        }
+    }
+
+    @Test
+    void rejectsIndivisibleHeadsAndMismatchedShapes() {
+        try (Scope s = Scope.open()) {
+            Rand r = new Rand(4);
+            Tensor q = r.tensor(2, 7, 20), k = r.tensor(2, 13, 20), v = r.tensor(2, 13, 20);
+            assertThrows(IllegalArgumentException.class, () -> Attention.multiHead(q, k, v, 3));
+            assertThrows(IllegalArgumentException.class, () -> Attention.multiHead(q, k, r.tensor(2, 12, 20), 4));
+            assertThrows(IllegalArgumentException.class, () -> Attention.multiHead(q, r.tensor(2, 13, 16), v, 4));
+            assertThrows(IllegalArgumentException.class, () -> Attention.multiHead(q, k, r.tensor(1, 13, 20), 4));
+        }
+    }
+
+    @CudaTest
+    void cudaMatchesCpuOnOddShapes() {
+        int[][] cases = {{2, 37, 13, 20, 5}, {3, 13, 300, 64, 2}, {1, 16, 16, 8, 8}};
+        Rand r = new Rand(5);
+        for (int[] cs : cases) {
+            int b = cs[0], lq = cs[1], lk = cs[2], c = cs[3], heads = cs[4];
+            try (Scope s = Scope.open()) {
+                Tensor q = r.param(b, lq, c), k = r.param(b, lk, c), v = r.param(b, lk, c);
+                DeviceParity.check("multiHead " + Arrays.toString(cs),
+                        in -> Attention.multiHead(in[0], in[1], in[2], heads), q, k, v);
+            }
+        }
+    }
+}
