@@ -1,8 +1,49 @@
 package ai.diffiml.cli;
 
-public final class Main {
+import ai.diffiml.backend.BackendUnavailableException;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.ParseResult;
+import picocli.CommandLine.Spec;
+
+/**
+ * Entry point of {@code java -jar diffiml-native.jar}. Each subcommand is its own class; options several of them
+ * share are mixins ({@link DeviceOption}). Exit codes: 0 success, 1 unexpected failure (with its stack trace),
+ * 2 usage error or a requested backend that this machine cannot run (one line on stderr saying why).
+ */
+@Command(name = "diffiml-native", mixinStandardHelpOptions = true, versionProvider = Version.class,
+        description = "DiffIML image manipulation localization on native CPU and CUDA kernels.",
+        subcommands = {InfoCommand.class, CommandLine.HelpCommand.class})
+public final class Main implements Callable<Integer> {
+    /** Exit code of usage errors and of an unavailable backend. */
+    public static final int EXIT_USAGE = CommandLine.ExitCode.USAGE;
+
+    @Spec
+    private CommandSpec spec;
+
+    @Override
+    public Integer call() {
+        throw new ParameterException(spec.commandLine(), "Missing required subcommand");
+    }
+
     public static void main(String[] args) {
-        ai.diffiml.backend.jni.NativeLibrary.load();
-        System.out.println(ai.diffiml.backend.jni.RuntimeKernels.dml_version().getString());
+        System.exit(commandLine().execute(args));
+    }
+
+    /** The command line with its error handling, as {@link #main} runs it. */
+    public static CommandLine commandLine() {
+        return new CommandLine(new Main()).setExecutionExceptionHandler(Main::handleExecutionException);
+    }
+
+    private static int handleExecutionException(Exception e, CommandLine cl, ParseResult parsed) throws Exception {
+        if (e instanceof BackendUnavailableException) {
+            cl.getErr().println("error: " + e.getMessage().replace('\n', ' '));
+            cl.getErr().flush();
+            return EXIT_USAGE;
+        }
+        throw e;
     }
 }
