@@ -102,8 +102,10 @@ public final class TorchCheckpoint {
 
     /**
      * The unpickled top-level object: dicts are {@code Map<Object, Object>} in insertion order, lists
-     * {@code ArrayList}, tuples unmodifiable {@code List}, tensors {@link LoadedTensor} (unnamed), and primitives
-     * {@code null}, {@code Boolean}, {@code Long}/{@code BigInteger}, {@code Double}, {@code String}, {@code byte[]}.
+     * {@code ArrayList}, tuples unmodifiable {@code List}, sets {@code Set}, tensors {@link LoadedTensor} (unnamed),
+     * and primitives {@code null}, {@code Boolean}, {@code Long}/{@code BigInteger}, {@code Double}, {@code String},
+     * {@code byte[]}. A storage saved on its own or an allowed class saved as a value (neither occurs in a state
+     * dict) appears as an opaque object whose {@code toString} says what it is.
      */
     public Object root() {
         return root;
