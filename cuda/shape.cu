@@ -3,14 +3,12 @@
 // per output (many outputs, short axes) or one block per output and a shared-memory tree (few, long ones; the
 // mean-reduced losses are one such output). Resize backward scatters with atomicAdd into a zeroed dx. The index
 // formulas, loss terms and the dropout hash come from native/cpu/shape_math.h, shared with the CPU reference,
-// so both devices pick the same pixels and drop the same elements.
-#include <initializer_list>
+// so both devices pick the same pixels and drop the same elements. Arguments arrive validated by the C API entry
+// points of native/cpu/shape.cpp.
 #include "common.cuh"
 #include "../native/cpu/shape_math.h"
 
 namespace {
-
-constexpr int kMaxRank = 6;
 
 __global__ void copy_block_kernel(const float* src, int64_t src_axis, int64_t src_start, float* dst, int64_t dst_axis,
                                   int64_t dst_start, int64_t chunk, int64_t inner, int64_t n) {
@@ -20,14 +18,8 @@ __global__ void copy_block_kernel(const float* src, int64_t src_axis, int64_t sr
     }
 }
 
-// y's dims and, per y dim, the step in x; passed by value so the kernel needs no device copy of the shape.
-struct PermuteGeometry {
-    int rank;
-    int64_t out_shape[kMaxRank];
-    int64_t stride[kMaxRank];
-};
-
-__global__ void permute_kernel(const float* x, float* y, PermuteGeometry g, int64_t n) {
+// The geometry travels by value, so the kernel needs no device copy of the shape.
+__global__ void permute_kernel(const float* x, float* y, dml::shape::PermuteGeometry g, int64_t n) {
     DML_CUDA_LOOP(idx, n) {
         int64_t rem = idx, off = 0;
         for (int j = g.rank - 1; j >= 0; --j) {
@@ -147,21 +139,6 @@ __global__ void dropout_kernel(const float* x, float* y, int64_t n, int64_t grou
 
 unsigned blocks_for_rows(int64_t rows) { return (unsigned)(rows < 65535 * 16 ? rows : 65535 * 16); }
 
-bool any_negative(std::initializer_list<int64_t> sizes) {
-    for (int64_t s : sizes)
-        if (s < 0) return true;
-    return false;
-}
-
-int check_resize(const char* op, int mode, int64_t planes, int64_t in_h, int64_t in_w, int64_t out_h, int64_t out_w) {
-    if (mode != DML_RESIZE_NEAREST && mode != DML_RESIZE_BILINEAR)
-        return dml::cuda::fail(DML_ERR_ARGUMENT, "%s: unknown mode %d", op, mode);
-    if (planes < 0 || in_h < 1 || in_w < 1 || out_h < 1 || out_w < 1)
-        return dml::cuda::fail(DML_ERR_ARGUMENT, "%s: bad sizes planes %lld, %lldx%lld -> %lldx%lld", op,
-                               (long long)planes, (long long)in_h, (long long)in_w, (long long)out_h, (long long)out_w);
-    return DML_OK;
-}
-
 // Sums rows of `term` choosing the launch shape: a thread per row when rows are many or short.
 template <class Term>
 int sum_rows(const char* op, Term term, float* y, int64_t rows, int64_t len, double scale) {
@@ -182,13 +159,6 @@ using dml::cuda::kThreads;
 
 DML_CUDA_API int dml_cuda_copy_block(const float* src, int64_t src_axis, int64_t src_start, float* dst,
                                      int64_t dst_axis, int64_t dst_start, int64_t outer, int64_t len, int64_t inner) {
-    if (any_negative({src_axis, src_start, dst_axis, dst_start, outer, len, inner}) || src_start + len > src_axis ||
-        dst_start + len > dst_axis)
-        return fail(DML_ERR_ARGUMENT,
-                    "copy_block: block [%lld, %lld, %lld] from axis offset %lld of %lld to offset %lld of %lld "
-                    "does not fit",
-                    (long long)outer, (long long)len, (long long)inner, (long long)src_start, (long long)src_axis,
-                    (long long)dst_start, (long long)dst_axis);
     const int64_t chunk = len * inner, n = outer * chunk;
     if (n == 0) return DML_OK;
     copy_block_kernel<<<grid_for(n), kThreads>>>(src, src_axis, src_start, dst, dst_axis, dst_start, chunk, inner, n);
@@ -196,33 +166,14 @@ DML_CUDA_API int dml_cuda_copy_block(const float* src, int64_t src_axis, int64_t
 }
 
 DML_CUDA_API int dml_cuda_permute(const float* x, float* y, int rank, const int64_t* shape, const int64_t* perm) {
-    if (rank < 1 || rank > kMaxRank) return fail(DML_ERR_ARGUMENT, "permute: rank %d is not in 1..%d", rank, kMaxRank);
-    bool seen[kMaxRank] = {};
-    for (int j = 0; j < rank; ++j) {
-        if (perm[j] < 0 || perm[j] >= rank || seen[perm[j]])
-            return fail(DML_ERR_ARGUMENT, "permute: perm is not a permutation of 0..%d", rank - 1);
-        seen[perm[j]] = true;
-        if (shape[j] < 0) return fail(DML_ERR_ARGUMENT, "permute: negative dimension %lld", (long long)shape[j]);
-    }
-    int64_t in_stride[kMaxRank];
-    in_stride[rank - 1] = 1;
-    for (int d = rank - 2; d >= 0; --d) in_stride[d] = in_stride[d + 1] * shape[d + 1];
-    PermuteGeometry g;
-    g.rank = rank;
-    int64_t n = 1;
-    for (int j = 0; j < rank; ++j) {
-        g.out_shape[j] = shape[perm[j]];
-        g.stride[j] = in_stride[perm[j]];
-        n *= g.out_shape[j];
-    }
-    if (n == 0) return DML_OK;
-    permute_kernel<<<grid_for(n), kThreads>>>(x, y, g, n);
+    const dml::shape::PermuteGeometry g = dml::shape::permute_geometry(rank, shape, perm);
+    if (g.n == 0) return DML_OK;
+    permute_kernel<<<grid_for(g.n), kThreads>>>(x, y, g, g.n);
     return check_launch("permute");
 }
 
 DML_CUDA_API int dml_cuda_resize_forward(int mode, const float* x, float* y, int64_t planes, int64_t in_h,
                                          int64_t in_w, int64_t out_h, int64_t out_w) {
-    if (int s = check_resize("resize_forward", mode, planes, in_h, in_w, out_h, out_w)) return s;
     const int64_t n = planes * out_h * out_w;
     if (n == 0) return DML_OK;
     resize_forward_kernel<<<grid_for(n), kThreads>>>(mode, x, y, in_h, in_w, out_h, out_w,
@@ -233,9 +184,8 @@ DML_CUDA_API int dml_cuda_resize_forward(int mode, const float* x, float* y, int
 
 DML_CUDA_API int dml_cuda_resize_backward(int mode, const float* dy, float* dx, int64_t planes, int64_t in_h,
                                           int64_t in_w, int64_t out_h, int64_t out_w) {
-    if (int s = check_resize("resize_backward", mode, planes, in_h, in_w, out_h, out_w)) return s;
     const int64_t n = planes * out_h * out_w;
-    if (planes == 0) return DML_OK;
+    if (n == 0) return DML_OK;
     cudaError_t err = cudaMemsetAsync(dx, 0, (size_t)(planes * in_h * in_w) * sizeof(float));
     if (err != cudaSuccess) return fail(DML_ERR_CUDA, "resize_backward: zeroing dx failed: %s", cudaGetErrorString(err));
     resize_backward_kernel<<<grid_for(n), kThreads>>>(mode, dy, dx, in_h, in_w, out_h, out_w,
@@ -245,17 +195,11 @@ DML_CUDA_API int dml_cuda_resize_backward(int mode, const float* dy, float* dx, 
 }
 
 DML_CUDA_API int dml_cuda_sum_axis(const float* x, float* y, int64_t outer, int64_t len, int64_t inner, double alpha) {
-    if (any_negative({outer, len, inner}))
-        return fail(DML_ERR_ARGUMENT, "sum_axis: negative size in [%lld, %lld, %lld]", (long long)outer,
-                    (long long)len, (long long)inner);
     return sum_rows("sum_axis", AxisTerm{x, len, inner}, y, outer * inner, len, alpha);
 }
 
 DML_CUDA_API int dml_cuda_broadcast_axis(const float* y, float* x, int64_t outer, int64_t len, int64_t inner,
                                          float alpha) {
-    if (any_negative({outer, len, inner}))
-        return fail(DML_ERR_ARGUMENT, "broadcast_axis: negative size in [%lld, %lld, %lld]", (long long)outer,
-                    (long long)len, (long long)inner);
     const int64_t n = outer * len * inner;
     if (n == 0) return DML_OK;
     broadcast_axis_kernel<<<grid_for(n), kThreads>>>(y, x, len, inner, alpha, n);
@@ -263,8 +207,6 @@ DML_CUDA_API int dml_cuda_broadcast_axis(const float* y, float* x, int64_t outer
 }
 
 DML_CUDA_API int dml_cuda_loss_forward(int op, const float* pred, const float* target, float* loss, int64_t n) {
-    if (!dml::shape::valid_loss(op)) return fail(DML_ERR_ARGUMENT, "loss_forward: unknown loss %d", op);
-    if (n < 1) return fail(DML_ERR_ARGUMENT, "loss_forward: mean over %lld elements", (long long)n);
     // One row of n terms: always one block (the thread-per-row shape would sum it serially).
     sum_rows_block_kernel<<<1, kThreads>>>(LossTerm{op, pred, target}, loss, 1, n, 1.0 / (double)n);
     return check_launch("loss_forward");
@@ -272,17 +214,12 @@ DML_CUDA_API int dml_cuda_loss_forward(int op, const float* pred, const float* t
 
 DML_CUDA_API int dml_cuda_loss_backward(int op, const float* pred, const float* target, const float* dloss,
                                         float* dpred, float* dtarget, int64_t n) {
-    if (!dml::shape::valid_loss(op)) return fail(DML_ERR_ARGUMENT, "loss_backward: unknown loss %d", op);
-    if (n < 1) return fail(DML_ERR_ARGUMENT, "loss_backward: mean over %lld elements", (long long)n);
     if (!dpred && !dtarget) return DML_OK;
     loss_backward_kernel<<<grid_for(n), kThreads>>>(op, pred, target, dloss, dpred, dtarget, n);
     return check_launch("loss_backward");
 }
 
 DML_CUDA_API int dml_cuda_dropout(const float* x, float* y, int64_t n, int64_t group, float p, uint64_t seed) {
-    if (!(p >= 0.f && p <= 1.f)) return fail(DML_ERR_ARGUMENT, "dropout: p = %g is not in [0, 1]", (double)p);
-    if (n < 0 || group < 1)
-        return fail(DML_ERR_ARGUMENT, "dropout: bad sizes n %lld, group %lld", (long long)n, (long long)group);
     if (n == 0) return DML_OK;
     dropout_kernel<<<grid_for(n), kThreads>>>(x, y, n, group, p, dml::shape::dropout_scale(p), seed);
     return check_launch("dropout");

@@ -5,7 +5,8 @@
 //  - mean-reduced losses (MSE, L1, BCE with logits) and their gradients;
 //  - dropout / stochastic depth from a counter-based hash of (seed, index), identical on CUDA.
 // Shaped so: a handful of sizes instead of shapes keeps one kernel per mechanism for every rank and axis, and the
-// scalar formulas live in shape_math.h so the CUDA twins cannot drift from this reference.
+// scalar formulas live in shape_math.h so the CUDA twins cannot drift from this reference. Arguments are validated
+// once, in the C API entry points at the bottom, before dispatch: the CPU and CUDA kernels assume valid sizes.
 #include <algorithm>
 #include <initializer_list>
 #include <cstring>
@@ -18,35 +19,17 @@ namespace dml::cpu {
 
 namespace {
 constexpr int64_t kParallelMin = 32768;  // below this many elements threads cost more than they give
-constexpr int kMaxRank = 6;
-constexpr int64_t kColumns = 64;  // inner columns one sum task accumulates at once
+constexpr int64_t kColumns = 64;         // inner columns one sum task accumulates at once
 
-bool any_negative(std::initializer_list<int64_t> sizes) {
-    for (int64_t s : sizes)
-        if (s < 0) return true;
-    return false;
-}
-
-int check_resize(const char* op, int mode, int64_t planes, int64_t in_h, int64_t in_w, int64_t out_h,
-                 int64_t out_w) {
-    if (mode != DML_RESIZE_NEAREST && mode != DML_RESIZE_BILINEAR)
-        return fail(DML_ERR_ARGUMENT, "%s: unknown mode %d", op, mode);
-    if (planes < 0 || in_h < 1 || in_w < 1 || out_h < 1 || out_w < 1)
-        return fail(DML_ERR_ARGUMENT, "%s: bad sizes planes %lld, %lldx%lld -> %lldx%lld", op, (long long)planes,
-                    (long long)in_h, (long long)in_w, (long long)out_h, (long long)out_w);
-    return DML_OK;
+// The nearest source as a one-tap Taps (weight 1 on i0), so both modes share the scatter below.
+shape::Taps nearest_taps(int64_t dst, float scale, int64_t in) {
+    const int64_t s = shape::nearest_source(dst, scale, in);
+    return shape::Taps{s, s, 1.f, 0.f};
 }
 }  // namespace
 
 int copy_block(const float* src, int64_t src_axis, int64_t src_start, float* dst, int64_t dst_axis,
                int64_t dst_start, int64_t outer, int64_t len, int64_t inner) {
-    if (any_negative({src_axis, src_start, dst_axis, dst_start, outer, len, inner}) || src_start + len > src_axis ||
-        dst_start + len > dst_axis)
-        return fail(DML_ERR_ARGUMENT,
-                    "copy_block: block [%lld, %lld, %lld] from axis offset %lld of %lld to offset %lld of %lld "
-                    "does not fit",
-                    (long long)outer, (long long)len, (long long)inner, (long long)src_start, (long long)src_axis,
-                    (long long)dst_start, (long long)dst_axis);
     // For one o the block is len * inner contiguous floats in both tensors.
     const int64_t chunk = len * inner;
     if (chunk == 0 || outer == 0) return DML_OK;
@@ -58,32 +41,17 @@ int copy_block(const float* src, int64_t src_axis, int64_t src_start, float* dst
 }
 
 int permute(const float* x, float* y, int rank, const int64_t* shape, const int64_t* perm) {
-    if (rank < 1 || rank > kMaxRank) return fail(DML_ERR_ARGUMENT, "permute: rank %d is not in 1..%d", rank, kMaxRank);
-    bool seen[kMaxRank] = {};
-    for (int j = 0; j < rank; ++j) {
-        if (perm[j] < 0 || perm[j] >= rank || seen[perm[j]])
-            return fail(DML_ERR_ARGUMENT, "permute: perm is not a permutation of 0..%d", rank - 1);
-        seen[perm[j]] = true;
-        if (shape[j] < 0) return fail(DML_ERR_ARGUMENT, "permute: negative dimension %lld", (long long)shape[j]);
-    }
-    int64_t in_stride[kMaxRank], out_shape[kMaxRank], stride[kMaxRank];
-    in_stride[rank - 1] = 1;
-    for (int d = rank - 2; d >= 0; --d) in_stride[d] = in_stride[d + 1] * shape[d + 1];
-    int64_t n = 1;
-    for (int j = 0; j < rank; ++j) {
-        out_shape[j] = shape[perm[j]];
-        stride[j] = in_stride[perm[j]];  // step in x for one step along y's dim j
-        n *= out_shape[j];
-    }
+    const shape::PermuteGeometry g = shape::permute_geometry(rank, shape, perm);
+    const int64_t n = g.n;
     if (n == 0) return DML_OK;
     // One task per row of y's last dim: its x offset from the other coordinates, then a strided gather.
-    const int64_t last = out_shape[rank - 1], rows = n / last, step = stride[rank - 1];
+    const int64_t last = g.out_shape[rank - 1], rows = n / last, step = g.stride[rank - 1];
 #pragma omp parallel for schedule(static) if (n > kParallelMin)
     for (int64_t r = 0; r < rows; ++r) {
         int64_t rem = r, off = 0;
         for (int j = rank - 2; j >= 0; --j) {
-            off += (rem % out_shape[j]) * stride[j];
-            rem /= out_shape[j];
+            off += (rem % g.out_shape[j]) * g.stride[j];
+            rem /= g.out_shape[j];
         }
         const float* xs = x + off;
         float* yr = y + r * last;
@@ -94,7 +62,6 @@ int permute(const float* x, float* y, int rank, const int64_t* shape, const int6
 
 int resize_forward(int mode, const float* x, float* y, int64_t planes, int64_t in_h, int64_t in_w, int64_t out_h,
                    int64_t out_w) {
-    if (int s = check_resize("resize_forward", mode, planes, in_h, in_w, out_h, out_w)) return s;
     const float sh = shape::resize_scale(in_h, out_h), sw = shape::resize_scale(in_w, out_w);
     const int64_t rows = planes * out_h;
     if (mode == DML_RESIZE_NEAREST) {
@@ -128,16 +95,15 @@ int resize_forward(int mode, const float* x, float* y, int64_t planes, int64_t i
 
 int resize_backward(int mode, const float* dy, float* dx, int64_t planes, int64_t in_h, int64_t in_w, int64_t out_h,
                     int64_t out_w) {
-    if (int s = check_resize("resize_backward", mode, planes, in_h, in_w, out_h, out_w)) return s;
     const float sh = shape::resize_scale(in_h, out_h), sw = shape::resize_scale(in_w, out_w);
     // Scatter: several outputs feed one input pixel, so each thread owns whole planes (no two threads write the
     // same dx element).
     std::vector<shape::Taps> col(out_w), row(out_h);
     for (int64_t ox = 0; ox < out_w; ++ox)
-        col[ox] = mode == DML_RESIZE_NEAREST ? shape::Taps{shape::nearest_source(ox, sw, in_w), 0, 1.f, 0.f}
+        col[ox] = mode == DML_RESIZE_NEAREST ? nearest_taps(ox, sw, in_w)
                                              : shape::linear_source(ox, sw, in_w);
     for (int64_t oy = 0; oy < out_h; ++oy)
-        row[oy] = mode == DML_RESIZE_NEAREST ? shape::Taps{shape::nearest_source(oy, sh, in_h), 0, 1.f, 0.f}
+        row[oy] = mode == DML_RESIZE_NEAREST ? nearest_taps(oy, sh, in_h)
                                              : shape::linear_source(oy, sh, in_h);
     const bool nearest = mode == DML_RESIZE_NEAREST;
 #pragma omp parallel for schedule(static) if (planes * out_h * out_w > kParallelMin)
@@ -168,9 +134,6 @@ int resize_backward(int mode, const float* dy, float* dx, int64_t planes, int64_
 }
 
 int sum_axis(const float* x, float* y, int64_t outer, int64_t len, int64_t inner, double alpha) {
-    if (any_negative({outer, len, inner}))
-        return fail(DML_ERR_ARGUMENT, "sum_axis: negative size in [%lld, %lld, %lld]", (long long)outer,
-                    (long long)len, (long long)inner);
     const int64_t outs = outer * inner;
     const int64_t blocks = (inner + kColumns - 1) / kColumns, tasks = outer * blocks;
     if (tasks < omp_get_max_threads() && len > kParallelMin) {
@@ -200,9 +163,6 @@ int sum_axis(const float* x, float* y, int64_t outer, int64_t len, int64_t inner
 }
 
 int broadcast_axis(const float* y, float* x, int64_t outer, int64_t len, int64_t inner, float alpha) {
-    if (any_negative({outer, len, inner}))
-        return fail(DML_ERR_ARGUMENT, "broadcast_axis: negative size in [%lld, %lld, %lld]", (long long)outer,
-                    (long long)len, (long long)inner);
     const int64_t rows = outer * len;
 #pragma omp parallel for schedule(static) if (rows * inner > kParallelMin)
     for (int64_t r = 0; r < rows; ++r) {
@@ -214,8 +174,6 @@ int broadcast_axis(const float* y, float* x, int64_t outer, int64_t len, int64_t
 }
 
 int loss_forward(int op, const float* pred, const float* target, float* loss, int64_t n) {
-    if (!shape::valid_loss(op)) return fail(DML_ERR_ARGUMENT, "loss_forward: unknown loss %d", op);
-    if (n < 1) return fail(DML_ERR_ARGUMENT, "loss_forward: mean over %lld elements", (long long)n);
     double acc = 0.0;
 #pragma omp parallel for schedule(static) reduction(+ : acc) if (n > kParallelMin)
     for (int64_t i = 0; i < n; ++i) acc += shape::loss_term(op, pred[i], target[i]);
@@ -225,8 +183,6 @@ int loss_forward(int op, const float* pred, const float* target, float* loss, in
 
 int loss_backward(int op, const float* pred, const float* target, const float* dloss, float* dpred, float* dtarget,
                   int64_t n) {
-    if (!shape::valid_loss(op)) return fail(DML_ERR_ARGUMENT, "loss_backward: unknown loss %d", op);
-    if (n < 1) return fail(DML_ERR_ARGUMENT, "loss_backward: mean over %lld elements", (long long)n);
     const float g = (float)((double)dloss[0] / (double)n);
 #pragma omp parallel for schedule(static) if (n > kParallelMin)
     for (int64_t i = 0; i < n; ++i) {
@@ -237,9 +193,6 @@ int loss_backward(int op, const float* pred, const float* target, const float* d
 }
 
 int dropout(const float* x, float* y, int64_t n, int64_t group, float p, uint64_t seed) {
-    if (!(p >= 0.f && p <= 1.f)) return fail(DML_ERR_ARGUMENT, "dropout: p = %g is not in [0, 1]", (double)p);
-    if (n < 0 || group < 1)
-        return fail(DML_ERR_ARGUMENT, "dropout: bad sizes n %lld, group %lld", (long long)n, (long long)group);
     const float scale = shape::dropout_scale(p);
 #pragma omp parallel for schedule(static) if (n > kParallelMin)
     for (int64_t i = 0; i < n; ++i) y[i] = shape::dropout_keep(seed, (uint64_t)(i / group), p) ? x[i] * scale : 0.f;
@@ -248,37 +201,97 @@ int dropout(const float* x, float* y, int64_t n, int64_t group, float p, uint64_
 
 }  // namespace dml::cpu
 
+using dml::fail;
+
+namespace {
+
+bool any_negative(std::initializer_list<int64_t> sizes) {
+    for (int64_t v : sizes)
+        if (v < 0) return true;
+    return false;
+}
+
+int check_resize(const char* op, int mode, int64_t planes, int64_t in_h, int64_t in_w, int64_t out_h, int64_t out_w) {
+    if (mode != DML_RESIZE_NEAREST && mode != DML_RESIZE_BILINEAR)
+        return fail(DML_ERR_ARGUMENT, "%s: unknown mode %d", op, mode);
+    if (planes < 0 || in_h < 1 || in_w < 1 || out_h < 1 || out_w < 1)
+        return fail(DML_ERR_ARGUMENT, "%s: bad sizes planes %lld, %lldx%lld -> %lldx%lld", op, (long long)planes,
+                    (long long)in_h, (long long)in_w, (long long)out_h, (long long)out_w);
+    return DML_OK;
+}
+
+int check_axis_sizes(const char* op, int64_t outer, int64_t len, int64_t inner) {
+    if (any_negative({outer, len, inner}))
+        return fail(DML_ERR_ARGUMENT, "%s: negative size in [%lld, %lld, %lld]", op, (long long)outer, (long long)len,
+                    (long long)inner);
+    return DML_OK;
+}
+
+int check_loss(const char* op, int loss, int64_t n) {
+    if (!dml::shape::valid_loss(loss)) return fail(DML_ERR_ARGUMENT, "%s: unknown loss %d", op, loss);
+    if (n < 1) return fail(DML_ERR_ARGUMENT, "%s: mean over %lld elements", op, (long long)n);
+    return DML_OK;
+}
+
+}  // namespace
+
 extern "C" {
 
 int dml_copy_block(int dev, const float* src, int64_t src_axis, int64_t src_start, float* dst, int64_t dst_axis,
                    int64_t dst_start, int64_t outer, int64_t len, int64_t inner) {
+    if (any_negative({src_axis, src_start, dst_axis, dst_start, outer, len, inner}) || src_start + len > src_axis ||
+        dst_start + len > dst_axis)
+        return fail(DML_ERR_ARGUMENT,
+                    "copy_block: block [%lld, %lld, %lld] from axis offset %lld of %lld to offset %lld of %lld "
+                    "does not fit",
+                    (long long)outer, (long long)len, (long long)inner, (long long)src_start, (long long)src_axis,
+                    (long long)dst_start, (long long)dst_axis);
     DML_DISPATCH(copy_block, src, src_axis, src_start, dst, dst_axis, dst_start, outer, len, inner);
 }
 int dml_permute(int dev, const float* x, float* y, int rank, const int64_t* shape, const int64_t* perm) {
+    using dml::shape::kMaxPermuteRank;
+    if (rank < 1 || rank > kMaxPermuteRank)
+        return fail(DML_ERR_ARGUMENT, "permute: rank %d is not in 1..%d", rank, kMaxPermuteRank);
+    bool seen[kMaxPermuteRank] = {};
+    for (int j = 0; j < rank; ++j) {
+        if (perm[j] < 0 || perm[j] >= rank || seen[perm[j]])
+            return fail(DML_ERR_ARGUMENT, "permute: perm is not a permutation of 0..%d", rank - 1);
+        seen[perm[j]] = true;
+        if (shape[j] < 0) return fail(DML_ERR_ARGUMENT, "permute: negative dimension %lld", (long long)shape[j]);
+    }
     DML_DISPATCH(permute, x, y, rank, shape, perm);
 }
 int dml_resize_forward(int dev, int mode, const float* x, float* y, int64_t planes, int64_t in_h, int64_t in_w,
                        int64_t out_h, int64_t out_w) {
+    if (int s = check_resize("resize_forward", mode, planes, in_h, in_w, out_h, out_w)) return s;
     DML_DISPATCH(resize_forward, mode, x, y, planes, in_h, in_w, out_h, out_w);
 }
 int dml_resize_backward(int dev, int mode, const float* dy, float* dx, int64_t planes, int64_t in_h, int64_t in_w,
                         int64_t out_h, int64_t out_w) {
+    if (int s = check_resize("resize_backward", mode, planes, in_h, in_w, out_h, out_w)) return s;
     DML_DISPATCH(resize_backward, mode, dy, dx, planes, in_h, in_w, out_h, out_w);
 }
 int dml_sum_axis(int dev, const float* x, float* y, int64_t outer, int64_t len, int64_t inner, double alpha) {
+    if (int s = check_axis_sizes("sum_axis", outer, len, inner)) return s;
     DML_DISPATCH(sum_axis, x, y, outer, len, inner, alpha);
 }
 int dml_broadcast_axis(int dev, const float* y, float* x, int64_t outer, int64_t len, int64_t inner, float alpha) {
+    if (int s = check_axis_sizes("broadcast_axis", outer, len, inner)) return s;
     DML_DISPATCH(broadcast_axis, y, x, outer, len, inner, alpha);
 }
 int dml_loss_forward(int dev, int op, const float* pred, const float* target, float* loss, int64_t n) {
+    if (int s = check_loss("loss_forward", op, n)) return s;
     DML_DISPATCH(loss_forward, op, pred, target, loss, n);
 }
 int dml_loss_backward(int dev, int op, const float* pred, const float* target, const float* dloss, float* dpred,
                       float* dtarget, int64_t n) {
+    if (int s = check_loss("loss_backward", op, n)) return s;
     DML_DISPATCH(loss_backward, op, pred, target, dloss, dpred, dtarget, n);
 }
 int dml_dropout(int dev, const float* x, float* y, int64_t n, int64_t group, float p, uint64_t seed) {
+    if (!(p >= 0.f && p <= 1.f)) return fail(DML_ERR_ARGUMENT, "dropout: p = %g is not in [0, 1]", (double)p);
+    if (n < 0 || group < 1)
+        return fail(DML_ERR_ARGUMENT, "dropout: bad sizes n %lld, group %lld", (long long)n, (long long)group);
     DML_DISPATCH(dropout, x, y, n, group, p, seed);
 }
 

@@ -14,6 +14,35 @@
 
 namespace dml::shape {
 
+// ---- permute ----
+
+constexpr int kMaxPermuteRank = 6;
+
+// y's dims and, per y dim, the step in x (x contiguous with dims `shape`, y dim j = x dim perm[j]); n elements.
+// Small and trivially copyable, so the CUDA kernel takes it by value.
+struct PermuteGeometry {
+    int rank;
+    int64_t n;
+    int64_t out_shape[kMaxPermuteRank];
+    int64_t stride[kMaxPermuteRank];
+};
+
+// Host-side; `perm` must already be a valid permutation of 0..rank-1 with rank in 1..kMaxPermuteRank.
+inline PermuteGeometry permute_geometry(int rank, const int64_t* shape, const int64_t* perm) {
+    int64_t in_stride[kMaxPermuteRank];
+    in_stride[rank - 1] = 1;
+    for (int d = rank - 2; d >= 0; --d) in_stride[d] = in_stride[d + 1] * shape[d + 1];
+    PermuteGeometry g;
+    g.rank = rank;
+    g.n = 1;
+    for (int j = 0; j < rank; ++j) {
+        g.out_shape[j] = shape[perm[j]];
+        g.stride[j] = in_stride[perm[j]];
+        g.n *= g.out_shape[j];
+    }
+    return g;
+}
+
 // ---- resize (PyTorch F.interpolate with output sizes) ----
 
 // PyTorch's scale for a given output size: input / output in single precision.

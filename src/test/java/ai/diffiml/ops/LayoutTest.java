@@ -3,8 +3,12 @@ package ai.diffiml.ops;
 import static ai.diffiml.testing.Close.assertClose;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import ai.diffiml.backend.Native;
+import ai.diffiml.backend.jni.ShapeKernels;
 import ai.diffiml.tensor.Scope;
 import ai.diffiml.tensor.Shapes;
 import ai.diffiml.tensor.Tensor;
@@ -169,7 +173,22 @@ class LayoutTest {
             assertThrows(IllegalArgumentException.class, () -> Layout.concat(1, x, new Rand(8).tensor(2, 3, 5)));
             IllegalArgumentException e =
                     assertThrows(IllegalArgumentException.class, () -> Layout.concat(0, x, new Rand(8).tensor(2, 3)));
-            org.junit.jupiter.api.Assertions.assertTrue(e.getMessage().contains("concat"), e.getMessage());
+            assertTrue(e.getMessage().contains("concat"), e.getMessage());
+        }
+    }
+
+    @Test
+    void nativeEntryPointsRejectBadSizesWithMessagesNamingTheKernel() {
+        try (Scope s = Scope.open()) {
+            Tensor a = new Rand(10).tensor(2, 3);
+            // A block of 2 starting at 2 does not fit an axis of 3.
+            assertNotEquals(0, ShapeKernels.dml_copy_block(0, a.address(), 3, 2, a.address(), 3, 0, 2, 2, 1));
+            assertTrue(Native.lastError().contains("copy_block"), Native.lastError());
+            assertNotEquals(0, ShapeKernels.dml_permute(0, a.address(), a.address(), 2, new long[] {2, 3},
+                    new long[] {0, 0}));
+            assertTrue(Native.lastError().contains("permute"), Native.lastError());
+            assertNotEquals(0, ShapeKernels.dml_sum_axis(0, a.address(), a.address(), 2, -1, 3, 1.0));
+            assertTrue(Native.lastError().contains("sum_axis"), Native.lastError());
         }
     }
 

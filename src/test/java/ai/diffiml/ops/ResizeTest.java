@@ -2,6 +2,7 @@ package ai.diffiml.ops;
 
 import static ai.diffiml.testing.Close.assertClose;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import ai.diffiml.autograd.Tape;
@@ -54,8 +55,8 @@ class ResizeTest {
         try (Scope s = Scope.open()) {
             Tensor x = Tensor.of(Device.CPU, new float[] {10, 20}, 1, 1, 1, 2);
             float[] y = Resize.nearest(x, 1, 82).toArray();
-            org.junit.jupiter.api.Assertions.assertEquals(10f, y[41]);
-            org.junit.jupiter.api.Assertions.assertEquals(20f, y[42]);
+            assertEquals(10f, y[41]);
+            assertEquals(20f, y[42]);
         }
     }
 
@@ -175,20 +176,16 @@ class ResizeTest {
 
     /** dx[p] = Wy^T g[p] Wx: the adjoint of {@link #apply}. */
     static double[] applyTransposed(float[] g, int planes, double[][] wy, double[][] wx) {
-        int outH = wy.length, inH = wy[0].length, outW = wx.length, inW = wx[0].length;
-        double[] dx = new double[planes * inH * inW];
-        for (int p = 0; p < planes; p++) {
-            for (int oy = 0; oy < outH; oy++) {
-                for (int ox = 0; ox < outW; ox++) {
-                    double gv = g[(p * outH + oy) * outW + ox];
-                    for (int iy = 0; iy < inH; iy++) {
-                        for (int ix = 0; ix < inW; ix++) {
-                            dx[(p * inH + iy) * inW + ix] += wy[oy][iy] * wx[ox][ix] * gv;
-                        }
-                    }
-                }
+        return apply(g, planes, transpose(wy), transpose(wx));
+    }
+
+    static double[][] transpose(double[][] w) {
+        double[][] t = new double[w[0].length][w.length];
+        for (int i = 0; i < w.length; i++) {
+            for (int j = 0; j < w[0].length; j++) {
+                t[j][i] = w[i][j];
             }
         }
-        return dx;
+        return t;
     }
 }
