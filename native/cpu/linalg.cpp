@@ -148,14 +148,18 @@ int depthwise_conv2d_backward(const float* x, const float* wt, const float* dy, 
                         const float wv = wp[i * kw + j];
                         int64_t q0, q1;
                         valid_cols(j, w, sw, pw, ow, q0, q1);
-                        for (int64_t q = q0; q < q1; ++q) dr[q * sw - pw + j] += wv * gr[q];
+                        if (sw == 1)
+                            for (int64_t q = q0; q < q1; ++q) dr[q - pw + j] += wv * gr[q];
+                        else
+                            for (int64_t q = q0; q < q1; ++q) dr[q * sw - pw + j] += wv * gr[q];
                     }
                 }
             }
         }
     }
     if (dwt) {
-        // One channel per work item, each tap summed over batch and positions in double.
+        // One channel per work item, each tap summed over batch and rows in double; the dot product along one
+        // output row (at most ow terms) is summed in float so that it vectorises.
 #pragma omp parallel for schedule(static) if (large)
         for (int64_t ci = 0; ci < c; ++ci) {
             for (int64_t i = 0; i < kh; ++i) {
@@ -171,7 +175,14 @@ int depthwise_conv2d_backward(const float* x, const float* wt, const float* dy, 
                             if (ih < 0 || ih >= h) continue;
                             const float* xr = xp + ih * w;
                             const float* gr = gp + r * ow;
-                            for (int64_t q = q0; q < q1; ++q) acc += (double)gr[q] * xr[q * sw - pw + j];
+                            float row = 0.f;
+                            if (sw == 1) {
+#pragma omp simd reduction(+ : row)
+                                for (int64_t q = q0; q < q1; ++q) row += gr[q] * xr[q - pw + j];
+                            } else {
+                                for (int64_t q = q0; q < q1; ++q) row += gr[q] * xr[q * sw - pw + j];
+                            }
+                            acc += row;
                         }
                     }
                     dwt[(ci * kh + i) * kw + j] = (float)acc;
