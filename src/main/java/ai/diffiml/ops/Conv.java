@@ -56,10 +56,7 @@ public final class Conv {
      */
     public static Tensor conv2d(Tensor x, Tensor w, Tensor bias, int strideH, int strideW, int padH, int padW,
             int groups) {
-        Shapes.requireRank("conv2d input", x, 4);
-        Shapes.requireRank("conv2d weight", w, 4);
-        Shapes.requireSameDevice("conv2d", x, w, bias);
-        Gemm.requireNonEmpty("conv2d", x, w, bias);
+        requireOperands("conv2d", x, w, bias);
         int c = x.dim(1), o = w.dim(0);
         if (groups < 1 || c % groups != 0 || o % groups != 0 || w.dim(1) != c / groups) {
             throw new IllegalArgumentException("conv2d: weight " + Shapes.str(w.shape()) + " does not fit input "
@@ -123,10 +120,7 @@ public final class Conv {
      */
     public static Tensor convTranspose2d(Tensor x, Tensor w, Tensor bias, int stride, int padding,
             int outputPadding) {
-        Shapes.requireRank("convTranspose2d input", x, 4);
-        Shapes.requireRank("convTranspose2d weight", w, 4);
-        Shapes.requireSameDevice("convTranspose2d", x, w, bias);
-        Gemm.requireNonEmpty("convTranspose2d", x, w, bias);
+        requireOperands("convTranspose2d", x, w, bias);
         int cin = x.dim(1), cout = w.dim(1);
         if (w.dim(0) != cin) {
             throw new IllegalArgumentException("convTranspose2d: weight " + Shapes.str(w.shape())
@@ -179,6 +173,14 @@ public final class Conv {
             });
         }
         return y;
+    }
+
+    /** x and w of rank 4, nothing empty, everything on one device. */
+    private static void requireOperands(String op, Tensor x, Tensor w, Tensor bias) {
+        Shapes.requireRank(op + " input", x, 4);
+        Shapes.requireRank(op + " weight", w, 4);
+        Shapes.requireSameDevice(op, x, w, bias);
+        Gemm.requireNonEmpty(op, x, w, bias);
     }
 
     private static void requireBias(String op, Tensor bias, int channels) {
