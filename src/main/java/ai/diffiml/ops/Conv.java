@@ -14,7 +14,8 @@ import ai.diffiml.tensor.Tensor;
  * output sizes. General convolutions run as im2col + GEMM (native im2col / col2im, BLAS GEMM per group, batched
  * over images); depthwise ones (groups == in channels == out channels) run on a direct kernel, since per-channel
  * GEMMs of a few taps are slow. The col buffer is bounded by {@link #colBudget()} floats: images are batched into
- * it while they fit, and a bigger image is processed in bands of output rows.
+ * it while they fit, and a bigger image is processed in bands of output rows. The buffer is the calling thread's
+ * {@link Workspace}, reused across calls.
  *
  * <p>A transposed convolution is the adjoint of a convolution, so both are written with the same three
  * primitives on one geometry (see {@link Geometry}): the forward map img -> out (im2col + GEMM), its adjoint
@@ -242,15 +243,13 @@ public final class Conv {
             void run(int n0, int nb, int row0, int rows, Tensor col);
         }
 
-        /** Runs {@code body} over every band (images x output rows) with one col buffer sized for a band. */
+        /** Runs {@code body} over every band (images x output rows) with a col buffer (the thread's workspace). */
         void forEachBand(Device dev, Band body) {
-            long size = (long) imagesPerBand * bigK * rowsPerBand * ow;
-            try (Tensor col = Tensor.empty(dev, Math.toIntExact(size))) {
-                for (int n0 = 0; n0 < n; n0 += imagesPerBand) {
-                    int nb = Math.min(imagesPerBand, n - n0);
-                    for (int row0 = 0; row0 < oh; row0 += rowsPerBand) {
-                        body.run(n0, nb, row0, Math.min(rowsPerBand, oh - row0), col);
-                    }
+            Tensor col = Workspace.scratch(dev, (long) imagesPerBand * bigK * rowsPerBand * ow);
+            for (int n0 = 0; n0 < n; n0 += imagesPerBand) {
+                int nb = Math.min(imagesPerBand, n - n0);
+                for (int row0 = 0; row0 < oh; row0 += rowsPerBand) {
+                    body.run(n0, nb, row0, Math.min(rowsPerBand, oh - row0), col);
                 }
             }
         }

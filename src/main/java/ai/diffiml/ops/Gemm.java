@@ -46,14 +46,12 @@ final class Gemm {
         Device device = bias.device();
         Blas blas = Backends.blas(device);
         if (inner == 1) {
-            try (Tensor ones = Tensor.full(device, 1f, outer)) {
-                blas.gemm(false, false, outer, mid, 1, 1f, ones.address(), 1, bias.address(), mid, 0f, y, mid);
-            }
+            long ones = Workspace.ones(device, outer).address();
+            blas.gemm(false, false, outer, mid, 1, 1f, ones, 1, bias.address(), mid, 0f, y, mid);
         } else {
-            try (Tensor ones = Tensor.full(device, 1f, inner)) {
-                blas.gemmBatched(false, false, mid, inner, 1, 1f, bias.address(), 1, 0, ones.address(), inner, 0, 0f,
-                        y, inner, (long) mid * inner, outer);
-            }
+            long ones = Workspace.ones(device, inner).address();
+            blas.gemmBatched(false, false, mid, inner, 1, 1f, bias.address(), 1, 0, ones, inner, 0, 0f, y, inner,
+                    (long) mid * inner, outer);
         }
     }
 

@@ -264,6 +264,24 @@ class ConvTest {
         });
     }
 
+    /** The im2col workspace is reused across calls of different sizes and can be released in between. */
+    @Test
+    void resultsDoNotDependOnWorkspaceReuseOrRelease() {
+        try (Scope s = Scope.open()) {
+            Rand r = new Rand(11);
+            Case small = new Case(1, 3, 7, 9, 5, 3, 3, 1, 1, 1, 1, 1), big = new Case(2, 6, 15, 13, 4, 5, 5, 1, 1, 2, 2, 1);
+            Tensor[] in = small.params(r, true), bigIn = big.params(r, false);
+            Workspace.release();
+            float[] fresh = small.conv(in).toArray();
+            big.conv(bigIn);
+            assertArrayEquals(fresh, small.conv(in).toArray(), "after a bigger convolution");
+            Workspace.release();
+            assertArrayEquals(fresh, small.conv(in).toArray(), "after release");
+            assertClose("after release", fresh, conv2dReference(small, in[0].toArray(), in[1].toArray(),
+                    in[2].toArray()), 1e-5);
+        }
+    }
+
     @Test
     void badShapesAreRejectedNamingTheOp() {
         try (Scope s = Scope.open()) {
