@@ -18,6 +18,13 @@ __global__ void copy_block_kernel(const float* src, int64_t src_axis, int64_t sr
     }
 }
 
+__global__ void flip_kernel(const float* x, float* y, int64_t len, int64_t inner, int64_t n) {
+    DML_CUDA_LOOP(idx, n) {
+        const int64_t k = idx % inner, r = idx / inner, i = r % len, o = r / len;
+        y[idx] = x[(o * len + (len - 1 - i)) * inner + k];
+    }
+}
+
 // The geometry travels by value, so the kernel needs no device copy of the shape.
 __global__ void permute_kernel(const float* x, float* y, dml::shape::PermuteGeometry g, int64_t n) {
     DML_CUDA_LOOP(idx, n) {
@@ -163,6 +170,13 @@ DML_CUDA_API int dml_cuda_copy_block(const float* src, int64_t src_axis, int64_t
     if (n == 0) return DML_OK;
     copy_block_kernel<<<grid_for(n), kThreads>>>(src, src_axis, src_start, dst, dst_axis, dst_start, chunk, inner, n);
     return check_launch("copy_block");
+}
+
+DML_CUDA_API int dml_cuda_flip(const float* x, float* y, int64_t outer, int64_t len, int64_t inner) {
+    const int64_t n = outer * len * inner;
+    if (n == 0) return DML_OK;
+    flip_kernel<<<grid_for(n), kThreads>>>(x, y, len, inner, n);
+    return check_launch("flip");
 }
 
 DML_CUDA_API int dml_cuda_permute(const float* x, float* y, int rank, const int64_t* shape, const int64_t* perm) {
