@@ -65,14 +65,8 @@ __global__ void binary_dv_kernel(int op, const float* x, const float* v, const f
                : op == DML_MUL ? (double)dy[idx] * x[idx]
                                : (x[idx] >= v[m] ? 0.0 : (double)dy[idx]);
     }
-    __shared__ double partial[dml::cuda::kThreads];
-    partial[threadIdx.x] = acc;
-    __syncthreads();
-    for (int s = blockDim.x / 2; s > 0; s >>= 1) {
-        if (threadIdx.x < s) partial[threadIdx.x] += partial[threadIdx.x + s];
-        __syncthreads();
-    }
-    if (threadIdx.x == 0) dv[m] = (float)partial[0];
+    const double total = dml::cuda::block_sum(acc);
+    if (threadIdx.x == 0) dv[m] = (float)total;
 }
 
 __global__ void scale_kernel(const float* x, float* y, int64_t n, float alpha) { DML_CUDA_LOOP(i, n) y[i] = alpha * x[i]; }

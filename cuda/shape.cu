@@ -97,18 +97,11 @@ struct LossTerm {
 // y[row] = scale * sum_k term(row, k): one block per row (block-stride over rows), double shared-memory tree.
 template <class Term>
 __global__ void sum_rows_block_kernel(Term term, float* y, int64_t rows, int64_t len, double scale) {
-    __shared__ double partial[dml::cuda::kThreads];
     for (int64_t row = blockIdx.x; row < rows; row += gridDim.x) {
         double acc = 0.0;
         for (int64_t k = threadIdx.x; k < len; k += blockDim.x) acc += term(row, k);
-        partial[threadIdx.x] = acc;
-        __syncthreads();
-        for (int s = blockDim.x / 2; s > 0; s >>= 1) {
-            if (threadIdx.x < s) partial[threadIdx.x] += partial[threadIdx.x + s];
-            __syncthreads();
-        }
-        if (threadIdx.x == 0) y[row] = (float)(scale * partial[0]);
-        __syncthreads();  // partial is reused by the next row
+        const double total = dml::cuda::block_sum(acc);  // its leading barrier protects reuse across rows
+        if (threadIdx.x == 0) y[row] = (float)(scale * total);
     }
 }
 
