@@ -11,7 +11,6 @@ import ai.diffiml.nn.Module;
 import ai.diffiml.nn.ModuleList;
 import ai.diffiml.ops.Activations;
 import ai.diffiml.ops.Arithmetic;
-import ai.diffiml.ops.Attention;
 import ai.diffiml.ops.Layout;
 import ai.diffiml.tensor.Scope;
 import ai.diffiml.tensor.Tensor;
@@ -114,7 +113,7 @@ public final class SdVaeEncoder extends Module {
     private final Conv2d convIn;
     private final ModuleList<DownBlock> downBlocks;
     private final Resnet midResnet0, midResnet1;
-    private final MidAttention midAttention;
+    private final SpatialSelfAttention midAttention;
     private final GroupNorm normOut;
     private final Conv2d convOut;
     private final Conv2d quantConv;
@@ -141,7 +140,8 @@ public final class SdVaeEncoder extends Module {
         int top = widths[widths.length - 1];
         // diffusers' UNetMidBlock2D registers its attentions before its resnets.
         Container mid = encoder.add("mid_block", new Container());
-        midAttention = mid.add("attentions", new ModuleList<MidAttention>()).add(new MidAttention(device, top, groups));
+        midAttention = mid.add("attentions", new ModuleList<SpatialSelfAttention>())
+                .add(new SpatialSelfAttention(device, top, 1, groups, EPS));
         ModuleList<Resnet> midResnets = mid.add("resnets", new ModuleList<>());
         midResnet0 = midResnets.add(new Resnet(device, top, top, groups));
         midResnet1 = midResnets.add(new Resnet(device, top, top, groups));
@@ -198,7 +198,11 @@ public final class SdVaeEncoder extends Module {
                 h = replace(h, b.forward(h));
             }
             h = replace(h, midResnet0.forward(h));
-            h = replace(h, midAttention.forward(h));
+            Tensor attended;
+            try (Scope attentionScope = Scope.open()) { // frees the attention probabilities right away
+                attended = attentionScope.keep(midAttention.forward(h));
+            }
+            h = replace(h, attended);
             h = replace(h, midResnet1.forward(h));
             h = replace(h, normOut.forward(h));
             h = replace(h, Activations.silu(h));
@@ -360,39 +364,6 @@ public final class SdVaeEncoder extends Module {
                 h = next;
             }
             return h;
-        }
-    }
-
-    /**
-     * The mid block's attention (diffusers {@code Attention} with heads = 1, head dim = C, residual connection):
-     * GroupNorm, q/k/v projections of the [B, H*W, C] tokens, softmax(q k^T / sqrt(C)) v, {@code to_out.0}, + x.
-     */
-    static final class MidAttention extends Module {
-        private final GroupNorm norm;
-        private final Linear toQ, toK, toV, toOut;
-
-        MidAttention(Device device, int channels, int groups) {
-            norm = child("group_norm", new GroupNorm(device, groups, channels, EPS));
-            toQ = child("to_q", new Linear(device, channels, channels, true));
-            toK = child("to_k", new Linear(device, channels, channels, true));
-            toV = child("to_v", new Linear(device, channels, channels, true));
-            toOut = child("to_out", new ModuleList<Linear>()).add(new Linear(device, channels, channels, true));
-        }
-
-        void init(Init init) {
-            for (Linear l : new Linear[] {toQ, toK, toV, toOut}) {
-                l.init(init);
-            }
-        }
-
-        /** x is left intact (tape off only). */
-        Tensor forward(Tensor x) {
-            int h = x.dim(2), w = x.dim(3);
-            try (Scope scope = Scope.open()) {
-                Tensor tokens = TokenMaps.toTokens(norm.forward(x));
-                Tensor a = Attention.multiHead(toQ.forward(tokens), toK.forward(tokens), toV.forward(tokens), 1);
-                return scope.keep(Arithmetic.add(TokenMaps.toMap(toOut.forward(a), h, w), x));
-            }
         }
     }
 }

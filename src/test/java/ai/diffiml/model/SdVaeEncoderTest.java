@@ -309,7 +309,7 @@ class SdVaeEncoderTest {
 
     @Test
     void attentionMatchesTheReference() {
-        try (SdVaeEncoder.MidAttention block = new SdVaeEncoder.MidAttention(Device.CPU, 16, 4)) {
+        try (SpatialSelfAttention block = new SpatialSelfAttention(Device.CPU, 16, 1, 4, SdVaeEncoder.EPS)) {
             checkBlock("attention", block, block::forward, (ref, m) -> ref.attention(m, ""), 2, 16, 3, 5);
         }
     }
