@@ -81,8 +81,10 @@ public final class DenoisingUnet extends Module {
         float[] e = new float[t.length * TIME_DIM];
         for (int b = 0; b < t.length; b++) {
             for (int i = 0; i < half; i++) {
-                // In double, rounded once: at t ~ 1000 a float32 argument would already be off by ~6e-5.
-                double arg = t[b] * Math.exp(-Math.log(10000.0) * i / half);
+                // The argument in float32 steps, as diffusers computes it (exponent, exp, product with t): at t ~ 1000
+                // a different rounding of the argument moves cos/sin by up to ~5e-5.
+                float exponent = (float) -Math.log(10000.0) * i / half;
+                float arg = t[b] * (float) Math.exp(exponent);
                 e[b * TIME_DIM + i] = (float) Math.cos(arg);
                 e[b * TIME_DIM + half + i] = (float) Math.sin(arg);
             }
