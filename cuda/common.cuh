@@ -17,6 +17,29 @@ inline unsigned grid_for(int64_t n, int threads = kThreads) {
     return (unsigned)(blocks < 65535 * 16 ? (blocks > 0 ? blocks : 1) : 65535 * 16);
 }
 
+// Combines v over the block with a shared-memory tree (blockDim.x must be kThreads, a power of two); every thread
+// gets the result. The leading barrier keeps a previous call's readers of buf[0] ahead of this call's writers, so
+// calls may follow each other in a loop.
+template <class T, class Op>
+__device__ T block_reduce(T v, Op op) {
+    __shared__ T buf[kThreads];
+    __syncthreads();
+    buf[threadIdx.x] = v;
+    __syncthreads();
+    for (int s = kThreads / 2; s > 0; s >>= 1) {
+        if (threadIdx.x < s) buf[threadIdx.x] = op(buf[threadIdx.x], buf[threadIdx.x + s]);
+        __syncthreads();
+    }
+    return buf[0];
+}
+
+struct SumOp {
+    __device__ double operator()(double a, double b) const { return a + b; }
+};
+
+// Sum over the block, in double (the CPU reference accumulates in double too).
+__device__ inline double block_sum(double v) { return block_reduce(v, SumOp{}); }
+
 }  // namespace dml::cuda
 
 #define DML_CUDA_API extern "C" __attribute__((visibility("default")))

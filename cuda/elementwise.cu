@@ -41,33 +41,32 @@ __global__ void binary_forward_kernel(int op, const float* x, const float* v, fl
                                       int64_t n) {
     DML_CUDA_LOOP(i, n) {
         float b = v[(i / inner) % mid];
-        y[i] = op == DML_ADD ? x[i] + b : x[i] * b;
+        y[i] = op == DML_ADD ? x[i] + b : op == DML_MUL ? x[i] * b : (x[i] >= b ? x[i] : b);
     }
 }
 
-__global__ void binary_dx_kernel(int op, const float* v, const float* dy, float* dx, int64_t mid, int64_t inner,
-                                 int64_t n) {
-    DML_CUDA_LOOP(i, n) dx[i] = op == DML_ADD ? dy[i] : dy[i] * v[(i / inner) % mid];
+__global__ void binary_dx_kernel(int op, const float* x, const float* v, const float* dy, float* dx, int64_t mid,
+                                 int64_t inner, int64_t n) {
+    DML_CUDA_LOOP(i, n) {
+        const float b = v[(i / inner) % mid];
+        dx[i] = op == DML_ADD ? dy[i] : op == DML_MUL ? dy[i] * b : (x[i] >= b ? dy[i] : 0.f);
+    }
 }
 
 // One block per mid index m: sums dy (or dy*x) over all (outer, inner) positions of m.
-__global__ void binary_dv_kernel(int op, const float* x, const float* dy, float* dv, int64_t outer, int64_t mid,
-                                 int64_t inner) {
+__global__ void binary_dv_kernel(int op, const float* x, const float* v, const float* dy, float* dv, int64_t outer,
+                                 int64_t mid, int64_t inner) {
     const int64_t m = blockIdx.x;
     const int64_t count = outer * inner;
     double acc = 0.0;
     for (int64_t k = threadIdx.x; k < count; k += blockDim.x) {
         int64_t idx = ((k / inner) * mid + m) * inner + k % inner;
-        acc += op == DML_ADD ? (double)dy[idx] : (double)dy[idx] * x[idx];
+        acc += op == DML_ADD ? (double)dy[idx]
+               : op == DML_MUL ? (double)dy[idx] * x[idx]
+                               : (x[idx] >= v[m] ? 0.0 : (double)dy[idx]);
     }
-    __shared__ double partial[dml::cuda::kThreads];
-    partial[threadIdx.x] = acc;
-    __syncthreads();
-    for (int s = blockDim.x / 2; s > 0; s >>= 1) {
-        if (threadIdx.x < s) partial[threadIdx.x] += partial[threadIdx.x + s];
-        __syncthreads();
-    }
-    if (threadIdx.x == 0) dv[m] = (float)partial[0];
+    const double total = dml::cuda::block_sum(acc);
+    if (threadIdx.x == 0) dv[m] = (float)total;
 }
 
 __global__ void scale_kernel(const float* x, float* y, int64_t n, float alpha) { DML_CUDA_LOOP(i, n) y[i] = alpha * x[i]; }
@@ -100,7 +99,7 @@ DML_CUDA_API int dml_cuda_unary_backward(int op, const float* x, const float* y,
 
 DML_CUDA_API int dml_cuda_binary_forward(int op, const float* x, const float* v, float* y, int64_t outer, int64_t mid,
                                          int64_t inner) {
-    if (op != DML_ADD && op != DML_MUL) return dml::cuda::fail(DML_ERR_ARGUMENT, "binary_forward: unknown op %d", op);
+    if (op < DML_ADD || op > DML_MAX) return dml::cuda::fail(DML_ERR_ARGUMENT, "binary_forward: unknown op %d", op);
     int64_t n = outer * mid * inner;
     if (n == 0) return DML_OK;
     binary_forward_kernel<<<grid_for(n), kThreads>>>(op, x, v, y, mid, inner, n);
@@ -109,15 +108,15 @@ DML_CUDA_API int dml_cuda_binary_forward(int op, const float* x, const float* v,
 
 DML_CUDA_API int dml_cuda_binary_backward(int op, const float* x, const float* v, const float* dy, float* dx, float* dv,
                                           int64_t outer, int64_t mid, int64_t inner) {
-    if (op != DML_ADD && op != DML_MUL) return dml::cuda::fail(DML_ERR_ARGUMENT, "binary_backward: unknown op %d", op);
+    if (op < DML_ADD || op > DML_MAX) return dml::cuda::fail(DML_ERR_ARGUMENT, "binary_backward: unknown op %d", op);
     int64_t n = outer * mid * inner;
     if (n == 0) return DML_OK;
     if (dx) {
-        binary_dx_kernel<<<grid_for(n), kThreads>>>(op, v, dy, dx, mid, inner, n);
+        binary_dx_kernel<<<grid_for(n), kThreads>>>(op, x, v, dy, dx, mid, inner, n);
         if (int s = check_launch("binary_backward dx")) return s;
     }
     if (dv) {
-        binary_dv_kernel<<<(unsigned)mid, kThreads>>>(op, x, dy, dv, outer, mid, inner);
+        binary_dv_kernel<<<(unsigned)mid, kThreads>>>(op, x, v, dy, dv, outer, mid, inner);
         if (int s = check_launch("binary_backward dv")) return s;
     }
     return DML_OK;

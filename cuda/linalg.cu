@@ -109,14 +109,8 @@ __global__ void depthwise_dw_kernel(const float* x, const float* dy, float* dwt,
         const int64_t plane = b * c + ci;
         acc += (double)dy[plane * per_image + k % per_image] * x[(plane * h + ih) * w + iw];
     }
-    __shared__ double partial[dml::cuda::kThreads];
-    partial[threadIdx.x] = acc;
-    __syncthreads();
-    for (int s = blockDim.x / 2; s > 0; s >>= 1) {
-        if (threadIdx.x < s) partial[threadIdx.x] += partial[threadIdx.x + s];
-        __syncthreads();
-    }
-    if (threadIdx.x == 0) dwt[tap] = (float)partial[0];
+    const double total = dml::cuda::block_sum(acc);
+    if (threadIdx.x == 0) dwt[tap] = (float)total;
 }
 
 }  // namespace

@@ -2,7 +2,7 @@
 // float operations per element, sums in double like the CPU reference.
 // Each reduction over a set of values (a LayerNorm row, a GroupNorm group, a BatchNorm channel, a softmax row)
 // belongs to one block of kThreads threads: the threads stride over the set and combine their partial results
-// with a shared-memory tree (block_reduce); the grid strides over the sets. LayerNorm's dgamma/dbeta sum columns
+// with a shared-memory tree (block_reduce, common.cuh); the grid strides over the sets. LayerNorm's dgamma/dbeta sum columns
 // over rows instead: a 32 x 8 block covers 32 adjacent columns, so reads stay coalesced. Arguments were
 // validated by the C API entry points before dispatch.
 #include "common.cuh"
@@ -11,29 +11,12 @@ namespace {
 
 using dml::cuda::kThreads;
 
-struct Sum {
-    __device__ double operator()(double a, double b) const { return a + b; }
-};
+using dml::cuda::block_reduce;
+using dml::cuda::block_sum;
+
 struct Max {
     __device__ float operator()(float a, float b) const { return fmaxf(a, b); }
 };
-
-// Combines v over the block (blockDim.x == kThreads, a power of two); every thread gets the result. The first
-// barrier keeps a previous call's readers of buf[0] ahead of this call's writers.
-template <class T, class Op>
-__device__ T block_reduce(T v, Op op) {
-    __shared__ T buf[kThreads];
-    __syncthreads();
-    buf[threadIdx.x] = v;
-    __syncthreads();
-    for (int s = kThreads / 2; s > 0; s >>= 1) {
-        if (threadIdx.x < s) buf[threadIdx.x] = op(buf[threadIdx.x], buf[threadIdx.x + s]);
-        __syncthreads();
-    }
-    return buf[0];
-}
-
-__device__ double block_sum(double v) { return block_reduce(v, Sum{}); }
 
 // Blocks for a grid-stride loop over `sets` sets (at least one block).
 inline unsigned sets_grid(int64_t sets) { return (unsigned)(sets < 1 ? 1 : (sets < (1 << 20) ? sets : (1 << 20))); }

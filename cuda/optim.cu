@@ -29,16 +29,7 @@ __global__ void adamw_kernel(float* p, const float* g, float* m, float* v, int64
 }
 
 // Tree reduction of one double per thread over the block (blockDim.x == kThreads); thread 0 gets the sum.
-__device__ double block_sum(double acc) {
-    __shared__ double partial[dml::cuda::kThreads];
-    partial[threadIdx.x] = acc;
-    __syncthreads();
-    for (int s = blockDim.x / 2; s > 0; s >>= 1) {
-        if (threadIdx.x < s) partial[threadIdx.x] += partial[threadIdx.x + s];
-        __syncthreads();
-    }
-    return partial[0];
-}
+using dml::cuda::block_sum;
 
 __global__ void sum_squares_partial_kernel(const float* x, int64_t n) {
     double acc = 0.0;

@@ -18,6 +18,13 @@ __global__ void copy_block_kernel(const float* src, int64_t src_axis, int64_t sr
     }
 }
 
+__global__ void flip_kernel(const float* x, float* y, int64_t len, int64_t inner, int64_t n) {
+    DML_CUDA_LOOP(idx, n) {
+        const int64_t k = idx % inner, r = idx / inner, i = r % len, o = r / len;
+        y[idx] = x[(o * len + (len - 1 - i)) * inner + k];
+    }
+}
+
 // The geometry travels by value, so the kernel needs no device copy of the shape.
 __global__ void permute_kernel(const float* x, float* y, dml::shape::PermuteGeometry g, int64_t n) {
     DML_CUDA_LOOP(idx, n) {
@@ -90,18 +97,11 @@ struct LossTerm {
 // y[row] = scale * sum_k term(row, k): one block per row (block-stride over rows), double shared-memory tree.
 template <class Term>
 __global__ void sum_rows_block_kernel(Term term, float* y, int64_t rows, int64_t len, double scale) {
-    __shared__ double partial[dml::cuda::kThreads];
     for (int64_t row = blockIdx.x; row < rows; row += gridDim.x) {
         double acc = 0.0;
         for (int64_t k = threadIdx.x; k < len; k += blockDim.x) acc += term(row, k);
-        partial[threadIdx.x] = acc;
-        __syncthreads();
-        for (int s = blockDim.x / 2; s > 0; s >>= 1) {
-            if (threadIdx.x < s) partial[threadIdx.x] += partial[threadIdx.x + s];
-            __syncthreads();
-        }
-        if (threadIdx.x == 0) y[row] = (float)(scale * partial[0]);
-        __syncthreads();  // partial is reused by the next row
+        const double total = dml::cuda::block_sum(acc);  // its leading barrier protects reuse across rows
+        if (threadIdx.x == 0) y[row] = (float)(scale * total);
     }
 }
 
@@ -163,6 +163,13 @@ DML_CUDA_API int dml_cuda_copy_block(const float* src, int64_t src_axis, int64_t
     if (n == 0) return DML_OK;
     copy_block_kernel<<<grid_for(n), kThreads>>>(src, src_axis, src_start, dst, dst_axis, dst_start, chunk, inner, n);
     return check_launch("copy_block");
+}
+
+DML_CUDA_API int dml_cuda_flip(const float* x, float* y, int64_t outer, int64_t len, int64_t inner) {
+    const int64_t n = outer * len * inner;
+    if (n == 0) return DML_OK;
+    flip_kernel<<<grid_for(n), kThreads>>>(x, y, len, inner, n);
+    return check_launch("flip");
 }
 
 DML_CUDA_API int dml_cuda_permute(const float* x, float* y, int rank, const int64_t* shape, const int64_t* perm) {

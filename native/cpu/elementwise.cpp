@@ -50,7 +50,7 @@ int unary_backward(int op, const float* x, const float* y, const float* dy, floa
 }
 
 int binary_forward(int op, const float* x, const float* v, float* y, int64_t outer, int64_t mid, int64_t inner) {
-    if (op != DML_ADD && op != DML_MUL) return fail(DML_ERR_ARGUMENT, "binary_forward: unknown op %d", op);
+    if (op < DML_ADD || op > DML_MAX) return fail(DML_ERR_ARGUMENT, "binary_forward: unknown op %d", op);
     const int64_t rows = outer * mid;
 #pragma omp parallel for schedule(static) if (rows * inner > 32768)
     for (int64_t r = 0; r < rows; ++r) {
@@ -59,25 +59,31 @@ int binary_forward(int op, const float* x, const float* v, float* y, int64_t out
         float* yr = y + r * inner;
         if (op == DML_ADD)
             for (int64_t i = 0; i < inner; ++i) yr[i] = xr[i] + b;
-        else
+        else if (op == DML_MUL)
             for (int64_t i = 0; i < inner; ++i) yr[i] = xr[i] * b;
+        else
+            for (int64_t i = 0; i < inner; ++i) yr[i] = xr[i] >= b ? xr[i] : b;
     }
     return DML_OK;
 }
 
 int binary_backward(int op, const float* x, const float* v, const float* dy, float* dx, float* dv, int64_t outer,
                     int64_t mid, int64_t inner) {
-    if (op != DML_ADD && op != DML_MUL) return fail(DML_ERR_ARGUMENT, "binary_backward: unknown op %d", op);
+    if (op < DML_ADD || op > DML_MAX) return fail(DML_ERR_ARGUMENT, "binary_backward: unknown op %d", op);
     const int64_t rows = outer * mid;
     if (dx) {
 #pragma omp parallel for schedule(static) if (rows * inner > 32768)
         for (int64_t r = 0; r < rows; ++r) {
             const float* g = dy + r * inner;
             float* d = dx + r * inner;
+            const float* xr = x + r * inner;
+            const float b = v[r % mid];
             if (op == DML_ADD)
                 for (int64_t i = 0; i < inner; ++i) d[i] = g[i];
+            else if (op == DML_MUL)
+                for (int64_t i = 0; i < inner; ++i) d[i] = g[i] * b;
             else
-                for (int64_t i = 0; i < inner; ++i) d[i] = g[i] * v[r % mid];
+                for (int64_t i = 0; i < inner; ++i) d[i] = xr[i] >= b ? g[i] : 0.f;
         }
     }
     if (dv) {
@@ -89,8 +95,10 @@ int binary_backward(int op, const float* x, const float* v, const float* dy, flo
                 const int64_t base = (o * mid + m) * inner;
                 if (op == DML_ADD)
                     for (int64_t i = 0; i < inner; ++i) acc += dy[base + i];
-                else
+                else if (op == DML_MUL)
                     for (int64_t i = 0; i < inner; ++i) acc += (double)dy[base + i] * x[base + i];
+                else
+                    for (int64_t i = 0; i < inner; ++i) acc += x[base + i] >= v[m] ? 0.0 : (double)dy[base + i];
             }
             dv[m] = (float)acc;
         }

@@ -199,6 +199,18 @@ int dropout(const float* x, float* y, int64_t n, int64_t group, float p, uint64_
     return DML_OK;
 }
 
+int flip(const float* x, float* y, int64_t outer, int64_t len, int64_t inner) {
+    const int64_t rows = outer * len;
+#pragma omp parallel for schedule(static) if (rows * inner > 65536)
+    for (int64_t r = 0; r < rows; ++r) {
+        const int64_t o = r / len, i = r - o * len;
+        const float* src = x + (o * len + (len - 1 - i)) * inner;
+        float* dst = y + r * inner;
+        for (int64_t k = 0; k < inner; ++k) dst[k] = src[k];
+    }
+    return DML_OK;
+}
+
 }  // namespace dml::cpu
 
 using dml::fail;
@@ -236,6 +248,13 @@ int check_loss(const char* op, int loss, int64_t n) {
 }  // namespace
 
 extern "C" {
+
+int dml_flip(int dev, const float* x, float* y, int64_t outer, int64_t len, int64_t inner) {
+    if (any_negative({outer, len, inner}))
+        return fail(DML_ERR_ARGUMENT, "flip: negative size [%lld, %lld, %lld]", (long long)outer, (long long)len,
+                    (long long)inner);
+    DML_DISPATCH(flip, x, y, outer, len, inner);
+}
 
 int dml_copy_block(int dev, const float* src, int64_t src_axis, int64_t src_start, float* dst, int64_t dst_axis,
                    int64_t dst_start, int64_t outer, int64_t len, int64_t inner) {

@@ -6,7 +6,7 @@ extern "C" {
 #endif
 
 enum dml_unary_op { DML_RELU = 0, DML_SILU = 1, DML_GELU = 2, DML_SIGMOID = 3, DML_TANH = 4 };
-enum dml_binary_op { DML_ADD = 0, DML_MUL = 1 };
+enum dml_binary_op { DML_ADD = 0, DML_MUL = 1, DML_MAX = 2 };
 
 /* y = f(x) over n elements. GELU is the exact (erf) form. */
 DML_API int dml_unary_forward(int dev, int op, const float* x, float* y, int64_t n);
@@ -18,7 +18,9 @@ DML_API int dml_unary_backward(int dev, int op, const float* x, const float* y, 
  * Same-shape operands: outer = inner = 1. Bias over channels of NCHW: outer = N, mid = C, inner = H*W. */
 DML_API int dml_binary_forward(int dev, int op, const float* x, const float* v, float* y,
                                int64_t outer, int64_t mid, int64_t inner);
-/* Gradients of dml_binary_forward; dx or dv may be NULL when not wanted. dv is summed over outer and inner. */
+/* Gradients of dml_binary_forward; dx or dv may be NULL when not wanted, and x may be NULL for DML_ADD (its
+ * gradient does not depend on x). dv is summed over outer and inner.
+ * DML_MAX sends each gradient element to the larger operand, to x on ties (x >= v). */
 DML_API int dml_binary_backward(int dev, int op, const float* x, const float* v, const float* dy, float* dx,
                                 float* dv, int64_t outer, int64_t mid, int64_t inner);
 

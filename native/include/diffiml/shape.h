@@ -24,6 +24,10 @@ DML_API int dml_copy_block(int dev, const float* src, int64_t src_axis, int64_t 
  * (y[o_0..o_{r-1}] = x[i] with i[perm[j]] = o_j). `shape` and `perm` are host arrays of `rank` entries. */
 DML_API int dml_permute(int dev, const float* x, float* y, int rank, const int64_t* shape, const int64_t* perm);
 
+/* y = x reversed along one axis: x and y are [outer, len, inner], y[o, i, k] = x[o, len - 1 - i, k].
+ * Its own adjoint (the gradient is the flipped output gradient). Used by flip test-time augmentation. */
+DML_API int dml_flip(int dev, const float* x, float* y, int64_t outer, int64_t len, int64_t inner);
+
 /* ---- Resize (NCHW, as PyTorch's F.interpolate with sizes, no scale factors) ---- */
 
 enum dml_resize_mode { DML_RESIZE_NEAREST = 0, DML_RESIZE_BILINEAR = 1 };

@@ -10,7 +10,6 @@ import ai.diffiml.nn.Module;
 import ai.diffiml.nn.ModuleList;
 import ai.diffiml.ops.Activations;
 import ai.diffiml.ops.Arithmetic;
-import ai.diffiml.ops.Attention;
 import ai.diffiml.ops.Layout;
 import ai.diffiml.tensor.Tensor;
 import java.util.ArrayDeque;
@@ -25,12 +24,14 @@ public final class DenoisingUnet extends Module {
     public static final int TIME_DIM = 128;
     public static final int GROUPS = 32;
     public static final float EPS = 1e-5f;
+    /** Mid-block attention head size (heads = width / 8). */
+    public static final int HEAD_DIM = 8;
 
     private final int ch;
     private final Linear time1, time2;
     private final Conv2d convIn, concat, convOut;
     private final ModuleList<ResnetBlock> down, midResnets, up;
-    private final MidAttention midAttention;
+    private final SpatialSelfAttention midAttention;
     private final GroupNorm normOut;
 
     public DenoisingUnet(Device device, int latentChannels, int ch, int condChannels) {
@@ -46,7 +47,8 @@ public final class DenoisingUnet extends Module {
             down.add(new ResnetBlock(device, ch, ch, temb));
         }
         Container mid = child("mid_block", new Container());
-        midAttention = mid.add("attentions", new ModuleList<MidAttention>()).add(new MidAttention(device, ch));
+        midAttention = mid.add("attentions", new ModuleList<SpatialSelfAttention>())
+                .add(new SpatialSelfAttention(device, ch, ch / HEAD_DIM, GROUPS, EPS));
         midResnets = mid.add("resnets", new ModuleList<>());
         for (int i = 0; i < 2; i++) {
             midResnets.add(new ResnetBlock(device, ch, ch, temb));
@@ -145,36 +147,6 @@ public final class DenoisingUnet extends Module {
             h = Arithmetic.addLeading(h, timeProj.forward(Activations.silu(temb)), 2);
             h = conv2.forward(Activations.silu(norm2.forward(h)));
             return Arithmetic.add(shortcut != null ? shortcut.forward(x) : x, h);
-        }
-    }
-
-    /** GroupNorm, multi-head self-attention over all h*w positions, output projection, residual. */
-    static final class MidAttention extends Module {
-        static final int HEAD_DIM = 8;
-        private final GroupNorm norm;
-        private final Linear toQ, toK, toV, toOut;
-        private final int heads;
-
-        MidAttention(Device device, int ch) {
-            heads = ch / HEAD_DIM;
-            norm = child("group_norm", new GroupNorm(device, GROUPS, ch, EPS));
-            toQ = child("to_q", new Linear(device, ch, ch, true));
-            toK = child("to_k", new Linear(device, ch, ch, true));
-            toV = child("to_v", new Linear(device, ch, ch, true));
-            toOut = child("to_out", new ModuleList<Linear>()).add(new Linear(device, ch, ch, true));
-        }
-
-        void init(Init init) {
-            for (Linear l : new Linear[] {toQ, toK, toV, toOut}) {
-                l.init(init);
-            }
-        }
-
-        Tensor forward(Tensor x) {
-            int h = x.dim(2), w = x.dim(3);
-            Tensor tokens = TokenMaps.toTokens(norm.forward(x));
-            Tensor a = Attention.multiHead(toQ.forward(tokens), toK.forward(tokens), toV.forward(tokens), heads);
-            return Arithmetic.add(TokenMaps.toMap(toOut.forward(a), h, w), x);
         }
     }
 }

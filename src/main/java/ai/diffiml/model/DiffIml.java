@@ -170,6 +170,64 @@ public final class DiffIml extends Module {
         }
     }
 
+    /**
+     * Sampling settings of one prediction.
+     *
+     * @param steps DDIM steps
+     * @param members ensemble size (chains averaged in latent space)
+     * @param flipTta also run the horizontally flipped image and fuse the two maps by element-wise max
+     * @param seed seed of the initial noise: the same seed gives the same map
+     */
+    public record Sampling(int steps, int members, boolean flipTta, long seed) {
+        public Sampling {
+            if (steps < 1 || members < 1) {
+                throw new IllegalArgumentException("sampling: steps and members must be >= 1, got " + steps + ", "
+                        + members);
+            }
+        }
+    }
+
+    /** The configured sampling (steps, ensemble) without TTA, seed 0. */
+    public Sampling defaultSampling() {
+        return new Sampling(config.sampleSteps(), config.ensemble(), false, 0);
+    }
+
+    /**
+     * Tampering probability [B, 1, H, W] of an ImageNet-normalised image [B, 3, H, W]: the encoder runs once, the
+     * UNet runs steps x members times as one batch, latents are averaged, the mask is decoded once, sigmoid.
+     * Inference only (records nothing).
+     */
+    public Tensor predict(Tensor image, Sampling sampling) {
+        try (GradMode.Guard g = GradMode.disabled()) {
+            Tensor prob = predictOnce(image, sampling);
+            if (sampling.flipTta()) {
+                Tensor mirrored = predictOnce(Layout.flip(image, 3), sampling);
+                prob = Arithmetic.maximum(prob, Layout.flip(mirrored, 3));
+            }
+            return prob;
+        }
+    }
+
+    private Tensor predictOnce(Tensor image, Sampling sampling) {
+        Tensor condition = condition(image);
+        int b = image.dim(0), m = sampling.members();
+        int[] noiseShape = {m * b, 2 * config.latentChannels(), condition.dim(2), condition.dim(3)};
+        Tensor noise = Tensor.of(image.device(), gaussian(sampling.seed(), noiseShape), noiseShape);
+        Tensor latent = sampleLatents(condition, noise, sampling.steps(), m, null);
+        return ai.diffiml.ops.Activations.sigmoid(decodeMaskLogits(latent));
+    }
+
+    /** Standard normal values from a seed (Box-Muller over SplittableRandom), identical on every device. */
+    static float[] gaussian(long seed, int... shape) {
+        java.util.SplittableRandom random = new java.util.SplittableRandom(seed);
+        float[] v = new float[Math.toIntExact(ai.diffiml.tensor.Shapes.numel(shape))];
+        for (int i = 0; i < v.length; i++) {
+            double u1 = 1.0 - random.nextDouble(), u2 = random.nextDouble();
+            v[i] = (float) (Math.sqrt(-2 * Math.log(u1)) * Math.cos(2 * Math.PI * u2));
+        }
+        return v;
+    }
+
     /** Mask logits [B, 1, H, W] from averaged latents (the mask channels only). */
     public Tensor decodeMaskLogits(Tensor latent) {
         return vae.decode(Layout.slice(latent, 1, 0, config.latentChannels()));

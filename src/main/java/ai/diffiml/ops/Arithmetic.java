@@ -1,6 +1,7 @@
 package ai.diffiml.ops;
 
 import static ai.diffiml.backend.jni.ElementwiseKernels.ADD;
+import static ai.diffiml.backend.jni.ElementwiseKernels.MAX;
 import static ai.diffiml.backend.jni.ElementwiseKernels.MUL;
 
 import ai.diffiml.autograd.Tape;
@@ -25,6 +26,12 @@ public final class Arithmetic {
     public static Tensor mul(Tensor a, Tensor b) {
         Shapes.requireSame("mul", a, b);
         return binary("mul", MUL, a, b, 1, a.numel(), 1);
+    }
+
+    /** Elementwise max; the gradient goes to the larger operand (to {@code a} on ties). */
+    public static Tensor maximum(Tensor a, Tensor b) {
+        Shapes.requireSame("maximum", a, b);
+        return binary("maximum", MAX, a, b, 1, a.numel(), 1);
     }
 
     /**

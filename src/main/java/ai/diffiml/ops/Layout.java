@@ -94,6 +94,29 @@ public final class Layout {
         return y;
     }
 
+    /** x reversed along {@code axis} (e.g. axis 3 of NCHW: a horizontal flip). Its gradient is the flipped gradient. */
+    public static Tensor flip(Tensor x, int axis) {
+        int rank = x.rank();
+        int ax = axis < 0 ? axis + rank : axis;
+        if (ax < 0 || ax >= rank) {
+            throw new IllegalArgumentException("flip: axis " + axis + " out of range for " + x.describe());
+        }
+        int[] s = x.shape();
+        long outer = Shapes.prod(s, 0, ax), inner = Shapes.prod(s, ax + 1, rank);
+        Tensor y = flipped(x, outer, s[ax], inner);
+        if (Tape.wants(x)) {
+            Tape.record("flip", y, new Tensor[] {x}, (dy, grads) -> grads.add(0, flipped(dy, outer, s[ax], inner)));
+        }
+        return y;
+    }
+
+    private static Tensor flipped(Tensor x, long outer, long len, long inner) {
+        Tensor y = Tensor.empty(x.device(), x.shape());
+        Native.check(ShapeKernels.dml_flip(x.device().code, x.address(), y.address(), outer, len, inner),
+                "flip " + x.describe());
+        return y;
+    }
+
     /** Swaps axes a and b (a {@link #permute}). */
     public static Tensor transpose(Tensor x, int a, int b) {
         int[] dims = new int[x.rank()];

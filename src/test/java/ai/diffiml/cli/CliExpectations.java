@@ -6,8 +6,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import ai.diffiml.backend.Backends;
 import ai.diffiml.backend.Device;
 import ai.diffiml.backend.Native;
+import ai.diffiml.model.ModelConfig;
+import ai.diffiml.model.ModelCounts;
 import java.util.Arrays;
 import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /** What the CLI must print, shared by the in-process tests and the ones that start the fat jar. */
 public final class CliExpectations {
@@ -63,5 +67,63 @@ public final class CliExpectations {
         assertEquals("", run.out(), () -> "nothing on stdout: " + run);
         assertEquals(1, run.errLines().size(), () -> "exactly one line on stderr: " + run);
         assertTrue(run.err().startsWith("error: CUDA backend unavailable: "), () -> "the reason: " + run);
+    }
+
+    /** {@code info --model ...}: exit 0, nothing on stderr, and the counts table of {@code config}. */
+    public static void assertCounts(Run run, ModelConfig config) {
+        assertEquals(0, run.exit(), () -> "info --model failed: " + run);
+        assertEquals("", run.err(), () -> "nothing on stderr: " + run);
+        assertEquals(ModelCounts.of(config).table(), run.out().replace("\r\n", "\n"), () -> "the table: " + run);
+    }
+
+    private static final Pattern ROW = Pattern.compile(
+            "(\\S.*?)\\s+([\\d,]+) \\| +([\\d.]+) +(\\d+) +([\\d.]+) \\| +([\\d.]+) +(\\d+) +([\\d.]+)");
+
+    /**
+     * {@code info --model paper}: MiT-b3 at 512 px, 8 steps x 5 members; the printed parameter total near the
+     * paper's model (48.8 M, within 0.5%), the UNet called 40 times (true) and 5 times (paper), about 12.2 GMACs
+     * per call without attention matmuls; every row's calls x GMACs/call adds up.
+     */
+    public static void assertPaperCounts(Run run) {
+        assertEquals(0, run.exit(), () -> "info --model paper failed: " + run);
+        List<String> lines = run.outLines();
+        assertTrue(lines.get(0).contains("MiT-b3, 512x512 input"), () -> "model line: " + run);
+        assertTrue(lines.get(1).contains("8 DDIM steps x 5 ensemble members"), () -> "sampling line: " + run);
+        long total = -1;
+        int rows = 0;
+        for (String line : lines) {
+            if (line.startsWith("total ")) {
+                total = Long.parseLong(line.substring(5).trim().split(" ")[0].replace(",", ""));
+                continue;
+            }
+            Matcher m = ROW.matcher(line);
+            if (!m.matches()) {
+                continue;
+            }
+            rows++;
+            for (int at : new int[] {3, 6}) {
+                double perCall = Double.parseDouble(m.group(at)), calls = Long.parseLong(m.group(at + 1));
+                double sum = Double.parseDouble(m.group(at + 2));
+                assertEquals(perCall * calls, sum, 0.0005 * calls + 1e-9, () -> "calls x GMACs/call: " + line);
+            }
+            if (m.group(1).equals("UNet")) {
+                assertEquals("40", m.group(4), () -> "true UNet calls: " + line);
+                assertEquals("5", m.group(7), () -> "paper UNet calls: " + line);
+                assertEquals(12.2, Double.parseDouble(m.group(6)), 0.06, () -> "UNet GMACs per call: " + line);
+            }
+        }
+        assertEquals(5, rows, () -> "one row per part: " + run);
+        long t = total;
+        assertTrue(Math.abs(t - 48.8e6) <= 0.005 * 48.8e6, () -> "total params " + t + ": " + run);
+        assertTrue(lines.stream().anyMatch(l -> l.startsWith("true ")), () -> "true accounting named: " + run);
+        assertTrue(lines.stream().anyMatch(l -> l.startsWith("paper ")), () -> "paper accounting named: " + run);
+    }
+
+    /** A bad {@code --model} or value: exit 2, nothing on stdout, one line on stderr with the problem. */
+    public static void assertOneLineError(Run run, String problem) {
+        assertEquals(Main.EXIT_USAGE, run.exit(), () -> "exit code: " + run);
+        assertEquals("", run.out(), () -> "nothing on stdout: " + run);
+        assertEquals(1, run.errLines().size(), () -> "exactly one line on stderr: " + run);
+        assertTrue(run.err().startsWith("error: ") && run.err().contains(problem), () -> "the problem: " + run);
     }
 }

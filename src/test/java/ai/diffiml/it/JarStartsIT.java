@@ -72,4 +72,14 @@ class JarStartsIT {
     void infoOnCudaRunsOnTheGpuOrExitsWithOneLine() throws Exception {
         CliExpectations.assertCudaRequest(runJar("info", "--device", "cuda"));
     }
+
+    @Test
+    void infoModelPaperPrintsTheCounts() throws Exception {
+        CliExpectations.assertPaperCounts(runJar("info", "--model", "paper"));
+    }
+
+    @Test
+    void infoModelWithABadPathIsOneLine() throws Exception {
+        CliExpectations.assertOneLineError(runJar("info", "--model", "no/such/config.json"), "no such file");
+    }
 }

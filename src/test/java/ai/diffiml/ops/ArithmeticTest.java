@@ -29,6 +29,34 @@ class ArithmeticTest {
     }
 
     @Test
+    void maximumMatchesReferenceAndRoutesGradientsToTheLarger() {
+        try (Scope s = Scope.open()) {
+            Rand r = new Rand(6);
+            float[] av = r.uniform(3 * 7 * 5, -1, 1), gap = r.uniform(av.length, 0.05, 1);
+            float[] bv = new float[av.length];
+            for (int i = 0; i < av.length; i++) {
+                // keep the operands at least 0.05 apart so finite differences never cross a tie
+                bv[i] = av[i] + (r.nextBoolean() ? gap[i] : -gap[i]);
+            }
+            Tensor a = Tensor.of(ai.diffiml.backend.Device.CPU, av, 3, 7, 5).requiresGrad(true);
+            Tensor b = Tensor.of(ai.diffiml.backend.Device.CPU, bv, 3, 7, 5).requiresGrad(true);
+            double[] expected = new double[av.length];
+            for (int i = 0; i < av.length; i++) {
+                expected[i] = Math.max(av[i], bv[i]);
+            }
+            assertClose("maximum", Arithmetic.maximum(a, b).toArray(), expected, 0);
+            ai.diffiml.autograd.Tape.clear();
+            new GradCheck().check("maximum", in -> Arithmetic.maximum(in[0], in[1]), a, b);
+            Tensor tie = Tensor.of(ai.diffiml.backend.Device.CPU, new float[] {1, 2}, 2).requiresGrad(true);
+            Tensor same = Tensor.of(ai.diffiml.backend.Device.CPU, new float[] {1, 3}, 2).requiresGrad(true);
+            ai.diffiml.autograd.Tape.backward(Arithmetic.maximum(tie, same),
+                    Tensor.of(ai.diffiml.backend.Device.CPU, new float[] {5, 7}, 2));
+            org.junit.jupiter.api.Assertions.assertArrayEquals(new float[] {5, 0}, tie.grad().toArray());
+            org.junit.jupiter.api.Assertions.assertArrayEquals(new float[] {0, 7}, same.grad().toArray());
+        }
+    }
+
+    @Test
     void broadcastAlongAxisMatchesReference() {
         try (Scope s = Scope.open()) {
             Rand r = new Rand(2);
@@ -75,6 +103,7 @@ class ArithmeticTest {
             DeviceParity.check("mulAlong", in -> Arithmetic.mulAlong(in[0], in[1], 1), a, v);
             DeviceParity.check("addLeading", in -> Arithmetic.addLeading(in[0], in[1], 2), a, lead);
             DeviceParity.check("scale", in -> Arithmetic.scale(in[0], 0.3f), a);
+            DeviceParity.check("maximum", in -> Arithmetic.maximum(in[0], in[1]), a, b);
         }
     }
 

@@ -33,6 +33,30 @@ class LayoutTest {
     }
 
     @Test
+    void flipReversesOneAxisAndIsItsOwnGradient() {
+        try (Scope s = Scope.open()) {
+            Rand r = new Rand(12);
+            int n = 2, c = 3, h = 5, w = 7;
+            Tensor x = r.param(n, c, h, w);
+            float[] xv = x.toArray();
+            for (int axis = 0; axis < 4; axis++) {
+                int[] dims = {n, c, h, w};
+                double[] expected = new double[xv.length];
+                for (int i = 0; i < xv.length; i++) {
+                    int[] idx = {i / (c * h * w), (i / (h * w)) % c, (i / w) % h, i % w};
+                    idx[axis] = dims[axis] - 1 - idx[axis];
+                    expected[i] = xv[((idx[0] * c + idx[1]) * h + idx[2]) * w + idx[3]];
+                }
+                assertClose("flip axis " + axis, Layout.flip(x, axis).toArray(), expected, 0);
+            }
+            ai.diffiml.autograd.Tape.clear();
+            assertArrayEquals(xv, Layout.flip(Layout.flip(x, -1), 3).toArray());
+            ai.diffiml.autograd.Tape.clear();
+            new GradCheck().check("flip", in -> Layout.flip(in[0], 3), x);
+        }
+    }
+
+    @Test
     void permuteMatchesIndexReferenceUpToRankSix() {
         int[][] shapes = {{7}, {3, 5}, {2, 3, 7}, {3, 1, 5, 2}, {2, 3, 2, 5, 3}, {2, 3, 1, 2, 3, 5}};
         Rand r = new Rand(2);
@@ -200,6 +224,7 @@ class LayoutTest {
             Tensor a = r.param(3, 17, 31), b = r.param(3, 5, 31);
             DeviceParity.check("permute rank 5", 0, in -> Layout.permute(in[0], 4, 2, 0, 3, 1), x5);
             DeviceParity.check("transpose", 0, in -> Layout.transpose(in[0], 1, 2), a);
+            DeviceParity.check("flip", 0, in -> Layout.flip(in[0], 2), a);
             DeviceParity.check("reshape", 0, in -> Layout.reshape(in[0], 31, -1), a);
             DeviceParity.check("concat", 0, in -> Layout.concat(1, in[0], in[1], in[0]), a, b);
             DeviceParity.check("slice", 0, in -> Layout.slice(in[0], 2, 3, 19), a);

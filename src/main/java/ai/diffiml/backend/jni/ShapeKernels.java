@@ -19,6 +19,9 @@ public final class ShapeKernels {
     public static native int dml_copy_block(int dev, @Cast("const float*") long src, long srcAxis, long srcStart,
             @Cast("float*") long dst, long dstAxis, long dstStart, long outer, long len, long inner);
 
+    public static native int dml_flip(int dev, @Cast("const float*") long x, @Cast("float*") long y, long outer,
+            long len, long inner);
+
     /** {@code shape} and {@code perm} are host arrays of {@code rank} entries on either device. */
     public static native int dml_permute(int dev, @Cast("const float*") long x, @Cast("float*") long y, int rank,
             @Cast("const int64_t*") long[] shape, @Cast("const int64_t*") long[] perm);
