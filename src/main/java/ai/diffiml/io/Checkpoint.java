@@ -3,6 +3,7 @@ package ai.diffiml.io;
 import ai.diffiml.backend.Device;
 import ai.diffiml.model.DiffIml;
 import ai.diffiml.model.ModelConfig;
+import ai.diffiml.model.ModelConfigs;
 import ai.diffiml.optim.AdamW;
 import ai.diffiml.tensor.Shapes;
 import ai.diffiml.tensor.Tensor;
@@ -36,7 +37,8 @@ import java.util.Set;
  * <ul>
  *   <li>{@value #MODEL_FILE}: every parameter and buffer of the {@link DiffIml} by its own name (F32);</li>
  *   <li>{@value #META_FILE}: a JSON {@link Meta} object: format marker and version, creation time (ISO-8601 UTC),
- *       the {@link ModelConfig} (as {@link ModelConfigJson} writes it), training step, epoch, metrics, the
+ *       the {@link ModelConfig} (one field per record component, as {@link ai.diffiml.model.ModelConfigs} reads
+ *       it), training step, epoch, metrics, the
  *       encoder's drop-path forward count, whether optimizer state is present, and the name and shape of every
  *       tensor in {@value #MODEL_FILE};</li>
  *   <li>optionally {@value #OPTIMIZER_FILE}: AdamW state of every optimised parameter, keyed
@@ -64,7 +66,7 @@ public final class Checkpoint {
     /** The format version this build writes and reads. */
     public static final int FORMAT_VERSION = 1;
     public static final String MODEL_FILE = "model.safetensors";
-    public static final String META_FILE = "checkpoint.json";
+    public static final String META_FILE = ModelConfigs.CHECKPOINT_JSON;
     public static final String OPTIMIZER_FILE = "optimizer.safetensors";
     /** Key prefixes of {@value #OPTIMIZER_FILE}. */
     public static final String EXP_AVG = "exp_avg/";
@@ -169,7 +171,7 @@ public final class Checkpoint {
                 progress.epoch(), progress.metrics(), model.encoder().forwardCount(), opt != null, entries);
         byte[] json;
         try {
-            json = (ModelConfigJson.MAPPER.writeValueAsString(meta) + "\n").getBytes(StandardCharsets.UTF_8);
+            json = (Json.MAPPER.writeValueAsString(meta) + "\n").getBytes(StandardCharsets.UTF_8);
         } catch (JsonProcessingException e) {
             throw new IllegalStateException("cannot write checkpoint metadata: " + e.getOriginalMessage(), e);
         }
@@ -206,7 +208,7 @@ public final class Checkpoint {
         } catch (IOException e) {
             String detail = e instanceof WeightFileException ? e.getMessage() : e.toString();
             throw new WeightFileException(target, "checkpoint not saved, any previous checkpoint there is unchanged: "
-                    + ModelConfigJson.oneLine(detail), e);
+                    + Json.oneLine(detail), e);
         } finally {
             if (!committed) {
                 try {
@@ -368,12 +370,12 @@ public final class Checkpoint {
     /** Reads and validates {@value #META_FILE} of checkpoint {@code dir}. */
     public static Meta readMeta(Path dir) throws IOException {
         Path file = existing(dir).resolve(META_FILE);
-        byte[] bytes = ModelConfigJson.readBytes(file);
+        byte[] bytes = Json.readBytes(file);
         JsonNode tree;
         try {
-            tree = ModelConfigJson.MAPPER.readTree(bytes);
+            tree = Json.MAPPER.readTree(bytes);
         } catch (JsonProcessingException e) {
-            throw new WeightFileException(file, "invalid JSON: " + ModelConfigJson.describe(e), e);
+            throw new WeightFileException(file, "invalid JSON: " + Json.describe(e), e);
         } catch (IOException e) {
             throw new WeightFileException(file, "cannot read: " + e, e);
         }
@@ -393,7 +395,7 @@ public final class Checkpoint {
             throw new WeightFileException(file, "unknown checkpoint format version " + version.asText()
                     + " (this build reads version " + FORMAT_VERSION + ")");
         }
-        Meta meta = ModelConfigJson.parse(file, bytes, Meta.class);
+        Meta meta = Json.parse(file, bytes, Meta.class);
         try {
             Instant.parse(meta.created());
         } catch (DateTimeParseException e) {

@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import ai.diffiml.backend.Device;
 import ai.diffiml.model.DiffIml;
 import ai.diffiml.model.ModelConfig;
+import ai.diffiml.model.ModelConfigs;
 import ai.diffiml.optim.AdamW;
 import ai.diffiml.tensor.Tensor;
 import ai.diffiml.testing.Rand;
@@ -188,16 +189,24 @@ class CheckpointTest {
     }
 
     @Test
-    void modelConfigJsonRoundTripsAndIsStrict() throws IOException {
+    void modelConfigRoundTripsThroughJsonAndModelConfigsReadsTheCheckpoint() throws IOException {
         for (ModelConfig c : List.of(ModelConfig.paper(), CONFIG, ModelConfig.paper().withVariant("b5")
                 .withResolution(1024).withSampling(10, 7))) {
-            String json = ModelConfigJson.toJson(c);
-            assertEquals(c, ModelConfigJson.fromJson(json, Path.of("inline.json")), json);
+            String json = Json.MAPPER.writeValueAsString(c);
+            assertEquals(c, Json.parse(Path.of("inline.json"), json.getBytes(StandardCharsets.UTF_8),
+                    ModelConfig.class), json);
             Path file = dir.resolve("config-" + c.variant() + ".json");
-            ModelConfigJson.write(file, c);
-            assertEquals(c, ModelConfigJson.read(file));
+            Files.writeString(file, json);
+            assertEquals(c, ModelConfigs.read(file), "the config reader of the CLI reads the same form");
         }
-        String good = ModelConfigJson.toJson(CONFIG);
+        // info --model accepts a checkpoint folder: it reads the config this format embeds.
+        Path ckpt = dir.resolve("ckpt");
+        try (DiffIml m = model(12)) {
+            Checkpoint.save(ckpt, m, null, Checkpoint.Progress.of(0, 0));
+        }
+        assertEquals(CONFIG, ModelConfigs.read(ckpt));
+
+        String good = Json.MAPPER.writeValueAsString(CONFIG);
         Path src = Path.of("cfg.json");
         String[][] bad = {
             {good.replace("\"resolution\" : 64", "\"resolution\" : \"64\""), "resolution"},
@@ -206,11 +215,12 @@ class CheckpointTest {
             {good.replace("\"variant\" : \"b0\"", "\"variant\" : \"b9\""), "unknown Mix Transformer variant 'b9'"},
             {good.replace("\"resolution\" : 64", "\"resolution\" : 100"), "multiple of 32"},
             {good.replace("{", "{ \"colour\" : 1,"), "colour"},
+            {good.replace("{", "{ \"variant\" : \"b1\","), "Duplicate field 'variant'"},
             {good.substring(0, good.length() / 2), "invalid JSON"},
         };
         for (String[] b : bad) {
-            WeightFileException e = assertThrows(WeightFileException.class, () -> ModelConfigJson.fromJson(b[0], src),
-                    b[0]);
+            WeightFileException e = assertThrows(WeightFileException.class,
+                    () -> Json.parse(src, b[0].getBytes(StandardCharsets.UTF_8), ModelConfig.class), b[0]);
             assertOneLine(e, src, b[1]);
         }
     }
@@ -306,9 +316,9 @@ class CheckpointTest {
             Checkpoint.save(ckpt, m, null, Checkpoint.Progress.of(5, 1));
         }
         Path json = ckpt.resolve(Checkpoint.META_FILE);
-        ObjectNode tree = (ObjectNode) ModelConfigJson.MAPPER.readTree(json.toFile());
+        ObjectNode tree = (ObjectNode) Json.MAPPER.readTree(json.toFile());
         edit.accept(tree);
-        Files.writeString(json, ModelConfigJson.MAPPER.writeValueAsString(tree));
+        Files.writeString(json, Json.MAPPER.writeValueAsString(tree));
         return ckpt;
     }
 

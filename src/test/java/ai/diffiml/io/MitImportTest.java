@@ -222,6 +222,13 @@ class MitImportTest {
         assertTrue(k.getMessage().startsWith(unknown + ": key layout not recognised"), k.getMessage());
         assertTrue(k.getMessage().contains("first keys: fc.weight"), k.getMessage());
 
+        Path sdVae = dir.resolve("diffusion_pytorch_model.safetensors");
+        Safetensors.write(sdVae, List.of(WeightFixtures.random("encoder.conv_in.weight", 1, 4, 3, 3, 3),
+                WeightFixtures.random("quant_conv.weight", 2, 8, 8, 1, 1)));
+        WeightFileException v = assertThrows(WeightFileException.class, () -> WeightImport.read(sdVae));
+        assertTrue(v.getMessage().startsWith(sdVae + ": holds a diffusers AutoencoderKL"), v.getMessage());
+        assertTrue(v.getMessage().contains("SdVaeWeights.load"), v.getMessage());
+
         Path empty = dir.resolve("empty");
         Files.createDirectory(empty);
         WeightFileException f = assertThrows(WeightFileException.class, () -> WeightImport.read(empty));

@@ -101,6 +101,10 @@ public final class WeightImport {
         if (any(state, k -> k.startsWith("encoder.0.")) && any(state, k -> k.startsWith("decoder.0."))) {
             return Source.BENCO_LIGHT_VAE;
         }
+        if (any(state, k -> k.startsWith("quant_conv.") || k.startsWith("encoder.conv_in."))) {
+            throw new WeightFileException(file, "holds a diffusers AutoencoderKL (the Stable Diffusion VAE teacher),"
+                    + " which is no part of a DiffIml: load it into an SdVaeEncoder with SdVaeWeights.load");
+        }
         List<String> first = new ArrayList<>(state.keySet()).subList(0, Math.min(5, state.size()));
         throw new WeightFileException(file, "key layout not recognised as DiffIML, HuggingFace MiT, NVlabs MiT, "
                 + "IMDL-BenCo DiffIML or LightVAE weights (" + state.size() + " tensors; first keys: "

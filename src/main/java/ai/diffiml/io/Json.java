@@ -1,6 +1,5 @@
 package ai.diffiml.io;
 
-import ai.diffiml.model.ModelConfig;
 import com.fasterxml.jackson.core.JsonLocation;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
@@ -14,22 +13,20 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.exc.ValueInstantiationException;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import java.io.IOException;
-import java.nio.ByteBuffer;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.List;
 
 /**
- * The JSON form of a {@link ModelConfig}: one field per record component, named as the component
- * ({@code {"variant": "b3", "resolution": 512, "condChannels": 128, ...}}). Reading is strict: every field must be
- * present and of its type (no strings for numbers, no fractions for integers), unknown fields and duplicate keys are
- * refused, and the record's own validation applies. Errors are {@link WeightFileException}s of one line naming the
- * file, the field and the problem. Checkpoints embed the same object (see {@link Checkpoint}).
+ * The JSON side of the checkpoint format: one strict mapper and one-line error messages. Reading refuses unknown
+ * fields, missing or null fields, duplicate keys, strings for numbers, fractions for integers and trailing content;
+ * a record's own validation (e.g. {@link ai.diffiml.model.ModelConfig}'s) applies, its message kept. Records map
+ * component by component (a ModelConfig is {@code {"variant": "b3", "resolution": 512, ...}}, the form
+ * {@link ai.diffiml.model.ModelConfigs} reads too).
  */
-public final class ModelConfigJson {
-    /** The mapper of every JSON file this package writes: strict on reading, indented on writing. */
+final class Json {
+    /** Strict on reading, indented on writing. */
     static final ObjectMapper MAPPER = JsonMapper.builder()
             .enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION)
             .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
@@ -42,37 +39,7 @@ public final class ModelConfigJson {
             .enable(SerializationFeature.INDENT_OUTPUT)
             .build();
 
-    private ModelConfigJson() {}
-
-    /** The config as an indented JSON object. */
-    public static String toJson(ModelConfig config) {
-        try {
-            return MAPPER.writeValueAsString(config);
-        } catch (JsonProcessingException e) {
-            throw new IllegalStateException("cannot write a model config as JSON: " + e.getOriginalMessage(), e);
-        }
-    }
-
-    /** The config in {@code json}; {@code source} names where it came from in error messages. */
-    public static ModelConfig fromJson(String json, Path source) throws WeightFileException {
-        return parse(source, json.getBytes(StandardCharsets.UTF_8), ModelConfig.class);
-    }
-
-    /** Reads a config file (a JSON object as {@link #toJson} writes it). */
-    public static ModelConfig read(Path file) throws IOException {
-        return parse(file, readBytes(file), ModelConfig.class);
-    }
-
-    /** Writes the config to {@code file} atomically (temporary sibling, flushed to disk, renamed over the file). */
-    public static void write(Path file, ModelConfig config) throws IOException {
-        byte[] bytes = (toJson(config) + "\n").getBytes(StandardCharsets.UTF_8);
-        Safetensors.writeAtomically(file, ch -> {
-            ByteBuffer b = ByteBuffer.wrap(bytes);
-            while (b.hasRemaining()) {
-                ch.write(b);
-            }
-        });
-    }
+    private Json() {}
 
     static byte[] readBytes(Path file) throws WeightFileException {
         try {
