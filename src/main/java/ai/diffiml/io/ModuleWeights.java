@@ -19,7 +19,19 @@ public final class ModuleWeights {
 
     /** Loads {@code weights} (from {@code source}) into {@code module}; every name must match both ways. */
     public static void load(Module module, Map<String, LoadedTensor> weights, Path source) throws WeightFileException {
-        Map<String, Tensor> state = module.stateDict();
+        load(module, "", weights, source);
+    }
+
+    /**
+     * Loads {@code weights} into {@code module}, a part of a larger model whose tensors are named
+     * {@code prefix + <the part's own name>} (e.g. {@code "segformer.encoder."} for the encoder of a DiffIml):
+     * every name in {@code weights} must be such a prefixed name of the part, and every tensor of the part must be
+     * there. Messages use the prefixed names.
+     */
+    public static void load(Module module, String prefix, Map<String, LoadedTensor> weights, Path source)
+            throws WeightFileException {
+        Map<String, Tensor> state = new LinkedHashMap<>();
+        module.stateDict().forEach((name, t) -> state.put(prefix + name, t));
         List<String> problems = new ArrayList<>();
         List<String> missing = new ArrayList<>();
         for (Map.Entry<String, Tensor> e : state.entrySet()) {
@@ -39,6 +51,11 @@ public final class ModuleWeights {
                 unexpected.add(name);
             }
         }
+        if (problems.size() > 8) {
+            int more = problems.size() - 8;
+            problems.subList(8, problems.size()).clear();
+            problems.add("... (" + more + " more misfits)");
+        }
         if (!missing.isEmpty()) {
             problems.add(missing.size() + " missing: " + abbreviate(missing));
         }
@@ -47,7 +64,7 @@ public final class ModuleWeights {
         }
         if (!problems.isEmpty()) {
             throw new WeightFileException(source, "weights do not fit the " + module.getClass().getSimpleName()
-                    + " model: " + String.join("; ", problems));
+                    + (prefix.isEmpty() ? " model: " : " at '" + prefix + "': ") + String.join("; ", problems));
         }
         for (Map.Entry<String, Tensor> e : state.entrySet()) {
             e.getValue().copyFrom(weights.get(e.getKey()).toFloats());

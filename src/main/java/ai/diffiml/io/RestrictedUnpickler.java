@@ -22,8 +22,9 @@ import java.util.Set;
  * ({@code ArrayList}), tuples (unmodifiable {@code List}), dicts ({@code LinkedHashMap}, insertion order kept) and
  * sets ({@code LinkedHashSet}). It never imports or calls anything: GLOBAL and STACK_GLOBAL yield a {@link PyGlobal}
  * marker only when {@link Semantics#allowed} says so, and refuse with {@link ForbiddenGlobalException} otherwise;
- * REDUCE, BUILD and BINPERSID hand allowed markers to the caller's {@link Semantics}, which decides what they build.
- * Opcodes that construct arbitrary objects (INST, OBJ, NEWOBJ, NEWOBJ_EX, the extension registry EXT1/2/4),
+ * REDUCE, BUILD, BINPERSID and NEWOBJ hand allowed markers to the caller's {@link Semantics}, which decides what they
+ * build (NEWOBJ only for the plain data classes it {@link Semantics#constructs accepts}). Opcodes that construct
+ * arbitrary objects (INST, OBJ, NEWOBJ of any other class, NEWOBJ_EX, the extension registry EXT1/2/4),
  * out-of-band buffers and the text protocol 0 are refused as unsupported.
  *
  * <p>Every error is a {@link WeightFileException} naming the file, the pickle entry and the byte position.
@@ -50,6 +51,19 @@ final class RestrictedUnpickler {
 
         /** The result of BUILD: {@code instance} after {@code __setstate__(state)}. */
         Object build(Object instance, Object state);
+
+        /**
+         * Whether NEWOBJ may create an instance of the allowed class {@code cls}: only plain data classes whose
+         * instance is nothing but its attribute dict (set later by BUILD). False unless a format says otherwise.
+         */
+        default boolean constructs(PyGlobal cls) {
+            return false;
+        }
+
+        /** The result of NEWOBJ: {@code cls.__new__(cls, *args)} for a class {@link #constructs} accepts. */
+        default Object newObject(PyGlobal cls, List<Object> args) {
+            throw new PickleError("NEWOBJ of " + cls + " is not supported");
+        }
     }
 
     /** Refusal raised by {@link Semantics} methods; the unpickler adds file and position. */
@@ -200,6 +214,7 @@ final class RestrictedUnpickler {
                         push(semantics.build(pop(), state));
                     }
                     case 'Q' -> push(semantics.persistentLoad(pop())); // BINPERSID
+                    case 0x81 -> push(newObject()); // NEWOBJ
                     default -> throw fail("unsupported pickle opcode " + opName(op)
                             + " (only data, tensors and allow-listed globals are read)");
                 }
@@ -210,6 +225,26 @@ final class RestrictedUnpickler {
             }
             throw new WeightFileException(file, where() + e.getMessage());
         }
+    }
+
+    /**
+     * NEWOBJ: {@code cls.__new__(cls, *args)}, how protocol 2+ pickles an instance of a plain Python class (such as
+     * the {@code argparse.Namespace} training scripts save next to the weights). Only classes the semantics
+     * {@link Semantics#constructs construct} are accepted; anything else is an unsupported opcode.
+     */
+    private Object newObject() {
+        int floor = marks.isEmpty() ? 0 : marks.get(marks.size() - 1);
+        int n = stack.size();
+        if (n - floor >= 2 && stack.get(n - 2) instanceof PyGlobal cls && stack.get(n - 1) instanceof List<?> a
+                && isTuple(a) && semantics.constructs(cls)) {
+            pop();
+            pop();
+            @SuppressWarnings("unchecked")
+            List<Object> args = (List<Object>) a;
+            return semantics.newObject(cls, args);
+        }
+        throw fail("unsupported pickle opcode " + opName(0x81)
+                + " (only data, tensors and allow-listed globals are read)");
     }
 
     /** A refused global, carried out of the opcode loop. */

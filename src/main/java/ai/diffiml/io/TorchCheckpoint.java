@@ -42,6 +42,9 @@ import java.util.zip.ZipFile;
  *       {@code LongStorage}, {@code IntStorage}: the storage type inside each persistent id
  *       {@code ('storage', type, key, location, numel)}; they only name the element type and are never called.</li>
  * </ul>
+ * One plain data class is accepted besides: {@code argparse.Namespace}, which training scripts (IMDL-BenCo's
+ * {@code save_model} among them) store next to the weights as {@code 'args'}. It is rebuilt as a {@link Namespace}
+ * of its attributes (NEWOBJ with no arguments, then BUILD with a dict of str keys); nothing of argparse is run.
  * Deliberately left out: {@code torch.storage.UntypedStorage} (written only when a bare untyped storage is saved,
  * never for tensors), {@code torch._tensor._rebuild_from_type_v2} (tensor subclasses or tensors carrying Python
  * attributes), {@code builtins.set} and {@code _codecs.encode} (sets and protocol-2 bytes, absent from state dicts),
@@ -60,11 +63,31 @@ public final class TorchCheckpoint {
     private static final String REBUILD_TENSOR = "_rebuild_tensor_v2";
     private static final String REBUILD_PARAMETER = "_rebuild_parameter";
     private static final String ORDERED_DICT = "OrderedDict";
+    private static final String ARGPARSE = "argparse";
+    private static final String NAMESPACE = "Namespace";
     /** Wrapper keys under which training scripts commonly store the state dict, in the order they are tried. */
     private static final List<String> STATE_DICT_KEYS = List.of("state_dict", "model_state_dict", "model");
 
     private final Path file;
     private final Object root;
+
+    /**
+     * An {@code argparse.Namespace} read from the pickle: its attributes by name, in the pickle's order (values as
+     * in {@link #root()}). Compared by identity, like the Python object.
+     */
+    public static final class Namespace {
+        private final Map<String, Object> attributes = new LinkedHashMap<>();
+
+        /** The attributes, read-only. */
+        public Map<String, Object> attributes() {
+            return Collections.unmodifiableMap(attributes);
+        }
+
+        @Override
+        public String toString() {
+            return "Namespace" + attributes.keySet();
+        }
+    }
 
     private TorchCheckpoint(Path file, Object root) {
         this.file = file;
@@ -104,7 +127,7 @@ public final class TorchCheckpoint {
      * The unpickled top-level object: dicts are {@code Map<Object, Object>} in insertion order, lists
      * {@code ArrayList}, tuples unmodifiable {@code List}, sets {@code Set}, tensors {@link LoadedTensor} (unnamed),
      * and primitives {@code null}, {@code Boolean}, {@code Long}/{@code BigInteger}, {@code Double}, {@code String},
-     * {@code byte[]}. A storage saved on its own or an allowed class saved as a value (neither occurs in a state
+     * {@code byte[]}; an {@code argparse.Namespace} is a {@link Namespace}. A storage saved on its own or an allowed class saved as a value (neither occurs in a state
      * dict) appears as an opaque object whose {@code toString} says what it is.
      */
     public Object root() {
@@ -273,8 +296,23 @@ public final class TorchCheckpoint {
                 case "collections" -> name.equals(ORDERED_DICT);
                 case TORCH_UTILS -> name.equals(REBUILD_TENSOR) || name.equals(REBUILD_PARAMETER);
                 case "torch" -> FileDType.ofTorchStorage(name) != null;
+                case ARGPARSE -> name.equals(NAMESPACE);
                 default -> false;
             };
+        }
+
+        @Override
+        public boolean constructs(PyGlobal cls) {
+            return cls.module().equals(ARGPARSE) && cls.name().equals(NAMESPACE);
+        }
+
+        @Override
+        public Object newObject(PyGlobal cls, List<Object> args) {
+            if (!args.isEmpty()) {
+                throw new PickleError("NEWOBJ of " + cls + " with " + RestrictedUnpickler.describe(args)
+                        + " instead of no arguments");
+            }
+            return new Namespace();
         }
 
         @Override
@@ -343,6 +381,8 @@ public final class TorchCheckpoint {
                     }
                     requireNoHooks(g, args.get(2));
                     return t;
+                case ARGPARSE + "." + NAMESPACE:
+                    throw new PickleError(g + " may only be rebuilt by NEWOBJ and BUILD, not called");
                 default:
                     throw new PickleError(g + " is a storage type; it may only appear inside a persistent id");
             }
@@ -464,6 +504,16 @@ public final class TorchCheckpoint {
             // a dict are not part of its items, so they are dropped.
             if (instance instanceof LinkedHashMap && (state instanceof Map || state instanceof List)) {
                 return instance;
+            }
+            if (instance instanceof Namespace ns && state instanceof Map<?, ?> attrs) {
+                for (Map.Entry<?, ?> e : attrs.entrySet()) {
+                    if (!(e.getKey() instanceof String name)) {
+                        throw new PickleError("BUILD of an argparse.Namespace with attribute name "
+                                + RestrictedUnpickler.describe(e.getKey()));
+                    }
+                    ns.attributes.put(name, e.getValue());
+                }
+                return ns;
             }
             throw new PickleError("BUILD of " + RestrictedUnpickler.describe(instance) + " with "
                     + RestrictedUnpickler.describe(state) + " is not supported");

@@ -38,6 +38,12 @@ final class PickleWriter {
     /** An nn.Parameter around a tensor. */
     record Parameter(TensorRef data) {}
 
+    /**
+     * An instance of a plain Python class (such as {@code argparse.Namespace}), pickled as protocol 2+ does through
+     * {@code copyreg.__newobj__}: the class, an empty tuple, NEWOBJ, then its {@code __dict__} and BUILD.
+     */
+    record PyObject(Global cls, Map<String, Object> attributes) {}
+
     /** A collections.OrderedDict, optionally with instance attributes (state_dict's {@code _metadata}). */
     static final class OrderedDict extends LinkedHashMap<Object, Object> {
         final Map<Object, Object> attributes = new LinkedHashMap<>();
@@ -145,6 +151,13 @@ final class PickleWriter {
                     new OrderedDict()), obj);
         } else if (obj instanceof Parameter p) {
             saveReduce(REBUILD_PARAMETER, new Tuple(p.data(), true, new OrderedDict()), obj);
+        } else if (obj instanceof PyObject o) {
+            save(o.cls());
+            out.write(')');
+            out.write(0x81); // NEWOBJ
+            memoize(obj);
+            save(new LinkedHashMap<Object, Object>(o.attributes()));
+            out.write('b');
         } else if (obj instanceof Call c) {
             saveReduce(c.func(), c.args(), obj);
         } else {

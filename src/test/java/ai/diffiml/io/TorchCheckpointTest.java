@@ -271,6 +271,69 @@ class TorchCheckpointTest {
                 e.getMessage());
     }
 
+    // ---- argparse.Namespace: the only plain object allowed ----
+
+    private static final Global NAMESPACE = new Global("argparse", "Namespace");
+
+    @ParameterizedTest
+    @ValueSource(ints = {2, 4})
+    void readsTheArgsNamespaceTrainingScriptsSaveBesideTheWeights(int protocol) throws IOException {
+        Map<String, Object> attrs = new LinkedHashMap<>();
+        attrs.put("model", "DiffIML");
+        attrs.put("lr", 1e-4);
+        attrs.put("epochs", 200);
+        attrs.put("if_resizing", true);
+        attrs.put("resume", null);
+        attrs.put("test_data_json", new java.util.ArrayList<>(List.of("a.json", "b.json")));
+        Map<Object, Object> top = new LinkedHashMap<>();
+        top.put("model", stateDict(ByteOrder.LITTLE_ENDIAN));
+        top.put("epoch", 7);
+        top.put("args", new PickleWriter.PyObject(NAMESPACE, attrs));
+        Path file = save("benco" + protocol + ".pth", top, protocol);
+
+        TorchCheckpoint ck = TorchCheckpoint.read(file);
+        assertStateDict(ck.stateDict(), true);
+        Object args = ((Map<?, ?>) ck.root()).get("args");
+        assertTrue(args instanceof TorchCheckpoint.Namespace, String.valueOf(args));
+        Map<String, Object> got = ((TorchCheckpoint.Namespace) args).attributes();
+        assertEquals(List.of("model", "lr", "epochs", "if_resizing", "resume", "test_data_json"),
+                List.copyOf(got.keySet()));
+        assertEquals("DiffIML", got.get("model"));
+        assertEquals(1e-4, got.get("lr"));
+        assertEquals(200L, got.get("epochs"));
+        assertEquals(true, got.get("if_resizing"));
+        assertTrue(got.containsKey("resume") && got.get("resume") == null);
+        assertEquals(List.of("a.json", "b.json"), got.get("test_data_json"));
+    }
+
+    @Test
+    void aNamespaceDoesNotLetAForbiddenGlobalThrough() throws IOException {
+        Map<String, Object> attrs = new LinkedHashMap<>();
+        attrs.put("output_dir", new Call(new Global("os", "system"), new Tuple("touch " + marker())));
+        Map<Object, Object> top = new LinkedHashMap<>();
+        top.put("model", stateDict(ByteOrder.LITTLE_ENDIAN));
+        top.put("args", new PickleWriter.PyObject(NAMESPACE, attrs));
+        assertRefused(save("evil_ns.pth", top, 2), "os.system");
+    }
+
+    @Test
+    void newObjIsRefusedForEveryOtherClassAndForArguments() throws IOException {
+        // NEWOBJ of an allowed global that is not a plain data class (OrderedDict) is an unsupported opcode.
+        Map<Object, Object> top = new LinkedHashMap<>();
+        top.put("model", stateDict(ByteOrder.LITTLE_ENDIAN));
+        top.put("x", new PickleWriter.PyObject(PickleWriter.ORDERED_DICT, Map.of()));
+        WeightFileException e = assertThrows(WeightFileException.class,
+                () -> TorchCheckpoint.read(save("newobj.pth", top, 2)));
+        assertMentions(e, "unsupported pickle opcode NEWOBJ");
+        // Namespace with constructor arguments: cls, (1,), NEWOBJ.
+        byte[] pickle = {(byte) 0x80, 2, 'c', 'a', 'r', 'g', 'p', 'a', 'r', 's', 'e', '\n', 'N', 'a', 'm', 'e', 's',
+            'p', 'a', 'c', 'e', '\n', 'K', 1, (byte) 0x85, (byte) 0x81, '.'};
+        Path file = dir.resolve("nsargs.pth");
+        TorchZip.standard("archive", pickle, Map.of(), "little").write(file);
+        WeightFileException e2 = assertThrows(WeightFileException.class, () -> TorchCheckpoint.read(file));
+        assertMentions(e2, "NEWOBJ of argparse.Namespace", "instead of no arguments");
+    }
+
     // ---- broken archives ----
 
     private WeightFileException readFails(Path file) {
