@@ -54,7 +54,7 @@ class BencoImportTest {
 
     @BeforeAll
     static void readParityWeights() throws IOException {
-        Path folder = WeightFixtures.parityFolder();
+        Path folder = ai.diffiml.testing.SharedData.parityDir();
         Path file = folder == null ? null : folder.resolve("diffiml_b0_128_weights.safetensors");
         Assumptions.assumeTrue(file != null && Files.isRegularFile(file), "no parity weights");
         parity = folder;

@@ -303,20 +303,9 @@ class SafetensorsTest {
 
     // ---- the parity reference file ----
 
-    /** The parity folder: {@code ../shared/parity} of the project (as in CI), or of a folder above it. */
-    private static Path parityFolder() {
-        for (Path p = Path.of(System.getProperty("user.dir")).toAbsolutePath(); p != null; p = p.getParent()) {
-            Path candidate = p.resolve("../shared/parity").normalize();
-            if (Files.isDirectory(candidate)) {
-                return candidate;
-            }
-        }
-        return null;
-    }
-
     @Test
     void readsTheParityReferenceFile() throws IOException {
-        Path folder = parityFolder();
+        Path folder = ai.diffiml.testing.SharedData.parityDir();
         Path file = folder == null ? null : folder.resolve("diffiml_b0_128_io.safetensors");
         Assumptions.assumeTrue(file != null && Files.isRegularFile(file), "parity reference file not present");
         Safetensors.Contents c = Safetensors.read(file);
@@ -340,7 +329,7 @@ class SafetensorsTest {
 
     @Test
     void readsTheParityWeightAndGradientFiles() throws IOException {
-        Path folder = parityFolder();
+        Path folder = ai.diffiml.testing.SharedData.parityDir();
         Assumptions.assumeTrue(folder != null, "parity folder not present");
         for (String name : List.of("diffiml_b0_128_weights.safetensors", "diffiml_b0_128_grads.safetensors")) {
             Path file = folder.resolve(name);

@@ -13,7 +13,6 @@ import ai.diffiml.tensor.Tensor;
 import ai.diffiml.testing.Rand;
 import java.io.IOException;
 import java.nio.ByteOrder;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -224,14 +223,4 @@ final class WeightFixtures {
         }
     }
 
-    /** The parity folder: {@code ../shared/parity} of the project (as in CI), or of a folder above it. */
-    static Path parityFolder() {
-        for (Path p = Path.of(System.getProperty("user.dir")).toAbsolutePath(); p != null; p = p.getParent()) {
-            Path candidate = p.resolve("../shared/parity").normalize();
-            if (Files.isDirectory(candidate)) {
-                return candidate;
-            }
-        }
-        return null;
-    }
 }

@@ -1,0 +1,20 @@
+package ai.diffiml.testing;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/** The project's shared material ({@code ../shared} beside the checkout, as CI lays it out). */
+public final class SharedData {
+    private SharedData() {}
+
+    /** The parity folder: {@code ../shared/parity} of the project or of a folder above it; null if absent. */
+    public static Path parityDir() {
+        for (Path p = Path.of(System.getProperty("user.dir")).toAbsolutePath(); p != null; p = p.getParent()) {
+            Path candidate = p.resolve("../shared/parity").normalize();
+            if (Files.isDirectory(candidate)) {
+                return candidate;
+            }
+        }
+        return null;
+    }
+}
