@@ -2,11 +2,14 @@ package ai.diffiml.model;
 
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import ai.diffiml.autograd.GradMode;
 import ai.diffiml.autograd.Tape;
 import ai.diffiml.backend.Device;
 import ai.diffiml.diffusion.ErrorPrior;
 import ai.diffiml.ops.Activations;
 import ai.diffiml.ops.Arithmetic;
+import ai.diffiml.ops.Layout;
+import ai.diffiml.ops.Losses;
 import ai.diffiml.tensor.Scope;
 import ai.diffiml.tensor.Tensor;
 import ai.diffiml.testing.Close;
@@ -76,6 +79,20 @@ class ParityTest {
                 check(table, failures, ref, "unet." + tag + ".out", out.toArray());
             }
 
+            // The schedule and the timesteps DDIM visits.
+            check(table, failures, ref, "ddim.alphas_cumprod", model.schedule().alphasCumprod());
+            long[] wantSteps = ref.io.get("ddim.timesteps").longs();
+            int[] gotSteps = new ai.diffiml.diffusion.Ddim(model.schedule(), 8, true).timesteps();
+            boolean same = wantSteps.length == gotSteps.length;
+            for (int i = 0; same && i < gotSteps.length; i++) {
+                same = wantSteps[i] == gotSteps[i];
+            }
+            table.add(String.format(Locale.ROOT, "%-40s %s", "ddim.timesteps", same ? "equal" : "DIFFER"));
+            if (!same) {
+                failures.add("ddim.timesteps: " + java.util.Arrays.toString(gotSteps) + " vs "
+                        + java.util.Arrays.toString(wantSteps));
+            }
+
             // The DDIM chain: 2 members as one batch from the reference noise.
             int[] noiseShape = ref.shape("ddim.noise"); // (N, B, 8, h, w)
             int members = noiseShape[0];
@@ -116,9 +133,21 @@ class ParityTest {
         // Released error prior (the default): x_t = sqrt(abar)(z0 + gamma xi) + sqrt(1-abar) eps.
         check(table, failures, ref, "train.x0mode.x_t",
                 ErrorPrior.noise(model.schedule(), y0, xi, eps, t, 0.1f).toArray());
-        // Paper-text variant: x_t = sqrt(abar) z0 + sqrt(1-abar)(eps + gamma xi), the same kernel with gamma 0.
-        check(table, failures, ref, "train.x_t", ErrorPrior.noise(model.schedule(), y0, xi,
-                Arithmetic.add(eps, Arithmetic.scale(xi, 0.1f)), t, 0f).toArray());
+        // Paper-text variant: x_t = sqrt(abar) z0 + sqrt(1-abar)(eps + gamma xi), the same kernel with gamma 0,
+        // and the x0-prediction loss on it: lambda MSE(mask latents) + (1 - lambda) MSE(edge latents).
+        Tensor xtPaper = ErrorPrior.noise(model.schedule(), y0, xi, Arithmetic.add(eps, Arithmetic.scale(xi, 0.1f)),
+                t, 0f);
+        check(table, failures, ref, "train.x_t", xtPaper.toArray());
+        try (GradMode.Guard off = GradMode.disabled()) {
+            Tensor out = model.unet().forward(xtPaper, t, model.condition(image));
+            Tensor seg = Losses.mse(Layout.slice(out, 1, 0, 4), Layout.slice(y0, 1, 0, 4));
+            Tensor edg = Losses.mse(Layout.slice(out, 1, 4, 4), Layout.slice(y0, 1, 4, 4));
+            check(table, failures, ref, "train.out", out.toArray());
+            check(table, failures, ref, "train.seg_loss", seg.toArray());
+            check(table, failures, ref, "train.edg_loss", edg.toArray());
+            check(table, failures, ref, "train.loss",
+                    Arithmetic.add(Arithmetic.scale(seg, 0.2f), Arithmetic.scale(edg, 0.8f)).toArray());
+        }
 
         Tensor leafImage = image.copy().requiresGrad(true);
         // The LightVAE is frozen while the diffusion model trains.
