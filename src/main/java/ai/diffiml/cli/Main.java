@@ -16,7 +16,7 @@ import picocli.CommandLine.Spec;
  */
 @Command(name = "diffiml-native", mixinStandardHelpOptions = true, versionProvider = Version.class,
         description = "DiffIML image manipulation localization on native CPU and CUDA kernels.",
-        subcommands = {InfoCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {InfoCommand.class, TrainCommand.class, TrainVaeCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Callable<Integer> {
     /** Exit code of usage errors and of an unavailable backend. */
     public static final int EXIT_USAGE = CommandLine.ExitCode.USAGE;
@@ -35,7 +35,15 @@ public final class Main implements Callable<Integer> {
 
     /** The command line with its error handling, as {@link #main} runs it. */
     public static CommandLine commandLine() {
-        return new CommandLine(new Main()).setExecutionExceptionHandler(Main::handleExecutionException);
+        return commandLine(CommandLine.defaultFactory());
+    }
+
+    /**
+     * The command line with its subcommands made by {@code factory} (e.g. commands given other dataset readers in
+     * tests), with the same error handling.
+     */
+    public static CommandLine commandLine(CommandLine.IFactory factory) {
+        return new CommandLine(new Main(), factory).setExecutionExceptionHandler(Main::handleExecutionException);
     }
 
     private static int handleExecutionException(Exception e, CommandLine cl, ParseResult parsed) throws Exception {

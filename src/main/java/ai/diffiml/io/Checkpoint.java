@@ -4,6 +4,7 @@ import ai.diffiml.backend.Device;
 import ai.diffiml.model.DiffIml;
 import ai.diffiml.model.ModelConfig;
 import ai.diffiml.model.ModelConfigs;
+import ai.diffiml.nn.Module;
 import ai.diffiml.optim.AdamW;
 import ai.diffiml.tensor.Shapes;
 import ai.diffiml.tensor.Tensor;
@@ -23,6 +24,7 @@ import java.time.Instant;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collection;
 import java.util.Collections;
 import java.util.HashSet;
 import java.util.IdentityHashMap;
@@ -156,26 +158,35 @@ public final class Checkpoint {
     public static void save(Path dir, DiffIml model, AdamW optimizer, Progress progress) throws IOException {
         Objects.requireNonNull(model, "model");
         Objects.requireNonNull(progress, "progress");
+        // Everything in memory first: a failure here has not touched the disk.
+        Map<String, LoadedTensor> weights = ModuleWeights.snapshot(model);
+        OptimizerState opt = optimizer == null ? null : OptimizerState.of(model, optimizer);
+        List<TensorEntry> entries = entries(weights.values());
+        Meta meta = new Meta(FORMAT, FORMAT_VERSION, Instant.now().toString(), model.config(), progress.step(),
+                progress.epoch(), progress.metrics(), model.encoder().forwardCount(), opt != null, entries);
+        commit(dir, weights.values(), opt, jsonBytes(meta));
+    }
+
+    /** A checkpoint description as the UTF-8 bytes of its indented JSON and a final newline. */
+    static byte[] jsonBytes(Object meta) {
+        try {
+            return (Json.MAPPER.writeValueAsString(meta) + "\n").getBytes(StandardCharsets.UTF_8);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("cannot write checkpoint metadata: " + e.getOriginalMessage(), e);
+        }
+    }
+
+    /**
+     * Writes a checkpoint folder {@code target} atomically (see the class comment): {@value #MODEL_FILE} from
+     * {@code weights}, {@value #OPTIMIZER_FILE} from {@code opt} when not null, {@value #META_FILE} from
+     * {@code json}. Shared by every checkpoint kind of this package.
+     */
+    static void commit(Path dir, Collection<LoadedTensor> weights, OptimizerState opt, byte[] json)
+            throws IOException {
         Path target = dir.toAbsolutePath().normalize();
         if (target.getParent() == null) {
             throw new IllegalArgumentException("checkpoint folder " + dir + " has no parent folder");
         }
-        // Everything in memory first: a failure here has not touched the disk.
-        Map<String, LoadedTensor> weights = ModuleWeights.snapshot(model);
-        OptimizerState opt = optimizer == null ? null : OptimizerState.of(model, optimizer);
-        List<TensorEntry> entries = new ArrayList<>();
-        for (LoadedTensor t : weights.values()) {
-            entries.add(new TensorEntry(t.name(), Arrays.stream(t.shape()).boxed().toList()));
-        }
-        Meta meta = new Meta(FORMAT, FORMAT_VERSION, Instant.now().toString(), model.config(), progress.step(),
-                progress.epoch(), progress.metrics(), model.encoder().forwardCount(), opt != null, entries);
-        byte[] json;
-        try {
-            json = (Json.MAPPER.writeValueAsString(meta) + "\n").getBytes(StandardCharsets.UTF_8);
-        } catch (JsonProcessingException e) {
-            throw new IllegalStateException("cannot write checkpoint metadata: " + e.getOriginalMessage(), e);
-        }
-
         Path parent = target.getParent();
         Path partial = partialOf(target);
         Path previous = previousOf(target);
@@ -189,7 +200,7 @@ public final class Checkpoint {
             removeCheckpointFolder(partial); // left by a crashed save
             removeCheckpointFolder(previous); // left by a crash after a completed swap
             Files.createDirectory(partial);
-            Safetensors.write(partial.resolve(MODEL_FILE), weights.values());
+            Safetensors.write(partial.resolve(MODEL_FILE), weights);
             faults.at("model");
             if (opt != null) {
                 Safetensors.write(partial.resolve(OPTIMIZER_FILE), opt.tensors, opt.metadata);
@@ -231,8 +242,8 @@ public final class Checkpoint {
     }
 
     /** Optimizer tensors and metadata, gathered before anything is written. */
-    private record OptimizerState(List<LoadedTensor> tensors, Map<String, String> metadata) {
-        static OptimizerState of(DiffIml model, AdamW optimizer) {
+    record OptimizerState(List<LoadedTensor> tensors, Map<String, String> metadata) {
+        static OptimizerState of(Module model, AdamW optimizer) {
             List<String> names = optimizedNames(model, optimizer);
             List<LoadedTensor> tensors = new ArrayList<>();
             for (int i = 0; i < names.size(); i++) {
@@ -255,7 +266,7 @@ public final class Checkpoint {
     }
 
     /** The model's names of the optimizer's parameters, in the optimizer's order; each must be the model's. */
-    private static List<String> optimizedNames(DiffIml model, AdamW optimizer) {
+    private static List<String> optimizedNames(Module model, AdamW optimizer) {
         Map<Tensor, String> byTensor = new IdentityHashMap<>();
         model.namedParameters().forEach((n, t) -> byTensor.put(t, n));
         List<String> names = new ArrayList<>();
@@ -354,7 +365,7 @@ public final class Checkpoint {
      * The folder to read for checkpoint {@code dir}: {@code dir} itself, or the checkpoint a crashed save had
      * renamed aside (see the class comment).
      */
-    private static Path existing(Path dir) throws WeightFileException {
+    static Path existing(Path dir) throws WeightFileException {
         Path target = dir.toAbsolutePath().normalize();
         if (Files.isDirectory(target)) {
             return target;
@@ -370,6 +381,17 @@ public final class Checkpoint {
     /** Reads and validates {@value #META_FILE} of checkpoint {@code dir}. */
     public static Meta readMeta(Path dir) throws IOException {
         Path file = existing(dir).resolve(META_FILE);
+        byte[] bytes = readDescription(file, FORMAT, FORMAT_VERSION, "a DiffIML checkpoint description");
+        Meta meta = Json.parse(file, bytes, Meta.class);
+        requireSane(file, meta.created(), meta.step(), meta.epoch(), meta.encoderForwards(), meta.tensors());
+        return meta;
+    }
+
+    /**
+     * The bytes of a checkpoint description {@code file} once its "format" is {@code format} and its
+     * "formatVersion" is {@code version}; otherwise a one-line error saying the file is not {@code what}.
+     */
+    static byte[] readDescription(Path file, String format, int version, String what) throws IOException {
         byte[] bytes = Json.readBytes(file);
         JsonNode tree;
         try {
@@ -382,30 +404,35 @@ public final class Checkpoint {
         if (tree == null || !tree.isObject()) {
             throw new WeightFileException(file, "not a JSON object");
         }
-        JsonNode format = tree.get("format");
-        if (format == null || !FORMAT.equals(format.asText(null)) || !format.isTextual()) {
-            throw new WeightFileException(file, "not a DiffIML checkpoint description (\"format\" is " + format
-                    + ", expected \"" + FORMAT + "\")");
+        JsonNode found = tree.get("format");
+        if (found == null || !format.equals(found.asText(null)) || !found.isTextual()) {
+            throw new WeightFileException(file, "not " + what + " (\"format\" is " + found + ", expected \""
+                    + format + "\")");
         }
-        JsonNode version = tree.get("formatVersion");
-        if (version == null || !version.isIntegralNumber()) {
+        JsonNode v = tree.get("formatVersion");
+        if (v == null || !v.isIntegralNumber()) {
             throw new WeightFileException(file, "no integer \"formatVersion\"");
         }
-        if (version.asLong() != FORMAT_VERSION) {
-            throw new WeightFileException(file, "unknown checkpoint format version " + version.asText()
-                    + " (this build reads version " + FORMAT_VERSION + ")");
+        if (v.asLong() != version) {
+            throw new WeightFileException(file, "unknown checkpoint format version " + v.asText()
+                    + " (this build reads version " + version + ")");
         }
-        Meta meta = Json.parse(file, bytes, Meta.class);
+        return bytes;
+    }
+
+    /** The checks every checkpoint description passes: a valid time, no negative counts, no tensor listed twice. */
+    static void requireSane(Path file, String created, long step, int epoch, long encoderForwards,
+            List<TensorEntry> tensors) throws WeightFileException {
         try {
-            Instant.parse(meta.created());
+            Instant.parse(created);
         } catch (DateTimeParseException e) {
-            throw new WeightFileException(file, "\"created\" is '" + meta.created() + "', not an ISO-8601 instant");
+            throw new WeightFileException(file, "\"created\" is '" + created + "', not an ISO-8601 instant");
         }
-        if (meta.step() < 0 || meta.epoch() < 0 || meta.encoderForwards() < 0) {
+        if (step < 0 || epoch < 0 || encoderForwards < 0) {
             throw new WeightFileException(file, "negative step, epoch or encoderForwards");
         }
         Set<String> names = new HashSet<>();
-        for (TensorEntry t : meta.tensors()) {
+        for (TensorEntry t : tensors) {
             if (!names.add(t.name())) {
                 throw new WeightFileException(file, "tensor '" + t.name() + "' is listed twice");
             }
@@ -415,7 +442,45 @@ public final class Checkpoint {
                 }
             }
         }
-        return meta;
+    }
+
+    /**
+     * The tensors of {@value #MODEL_FILE} in checkpoint {@code folder}, which must be exactly those {@code listed}
+     * in {@value #META_FILE}, with the listed shapes.
+     */
+    static Map<String, LoadedTensor> readListedWeights(Path folder, List<TensorEntry> listed) throws IOException {
+        Path modelFile = folder.resolve(MODEL_FILE);
+        Map<String, LoadedTensor> tensors = Safetensors.read(modelFile).tensors();
+        List<String> problems = new ArrayList<>();
+        Set<String> names = new HashSet<>();
+        for (TensorEntry e : listed) {
+            names.add(e.name());
+            LoadedTensor t = tensors.get(e.name());
+            if (t == null) {
+                problems.add(e.name() + ": listed in " + META_FILE + " but missing");
+            } else if (!Arrays.equals(t.shape(), e.dims())) {
+                problems.add(e.name() + ": shape " + Shapes.str(t.shape()) + " here, " + Shapes.str(e.dims())
+                        + " in " + META_FILE);
+            }
+        }
+        for (String name : tensors.keySet()) {
+            if (!names.contains(name)) {
+                problems.add(name + ": not listed in " + META_FILE);
+            }
+        }
+        if (!problems.isEmpty()) {
+            throw new WeightFileException(modelFile, "disagrees with " + META_FILE + ": " + abbreviate(problems));
+        }
+        return tensors;
+    }
+
+    /** Name and shape of every tensor of {@code weights}, in order, for a checkpoint description. */
+    static List<TensorEntry> entries(Collection<LoadedTensor> weights) {
+        List<TensorEntry> entries = new ArrayList<>();
+        for (LoadedTensor t : weights) {
+            entries.add(new TensorEntry(t.name(), Arrays.stream(t.shape()).boxed().toList()));
+        }
+        return entries;
     }
 
     /**
@@ -428,27 +493,7 @@ public final class Checkpoint {
         Path folder = existing(dir);
         Meta meta = readMeta(dir);
         Path modelFile = folder.resolve(MODEL_FILE);
-        Map<String, LoadedTensor> tensors = Safetensors.read(modelFile).tensors();
-        List<String> problems = new ArrayList<>();
-        Set<String> listed = new HashSet<>();
-        for (TensorEntry e : meta.tensors()) {
-            listed.add(e.name());
-            LoadedTensor t = tensors.get(e.name());
-            if (t == null) {
-                problems.add(e.name() + ": listed in " + META_FILE + " but missing");
-            } else if (!Arrays.equals(t.shape(), e.dims())) {
-                problems.add(e.name() + ": shape " + Shapes.str(t.shape()) + " here, " + Shapes.str(e.dims())
-                        + " in " + META_FILE);
-            }
-        }
-        for (String name : tensors.keySet()) {
-            if (!listed.contains(name)) {
-                problems.add(name + ": not listed in " + META_FILE);
-            }
-        }
-        if (!problems.isEmpty()) {
-            throw new WeightFileException(modelFile, "disagrees with " + META_FILE + ": " + abbreviate(problems));
-        }
+        Map<String, LoadedTensor> tensors = readListedWeights(folder, meta.tensors());
         DiffIml model = new DiffIml(meta.config(), device);
         try {
             ModuleWeights.load(model, tensors, modelFile);
@@ -470,7 +515,7 @@ public final class Checkpoint {
      * eps must equal the saved ones. Everything is checked before anything is copied; the file must hold state for
      * exactly the optimizer's parameters.
      */
-    public static void loadOptimizer(Path dir, DiffIml model, AdamW optimizer) throws IOException {
+    public static void loadOptimizer(Path dir, Module model, AdamW optimizer) throws IOException {
         Path file = existing(dir).resolve(OPTIMIZER_FILE);
         if (!Files.isRegularFile(file)) {
             throw new WeightFileException(file, "no optimizer state in this checkpoint");
@@ -548,7 +593,7 @@ public final class Checkpoint {
     }
 
     /** The problem part of a {@link WeightFileException}'s message (without the leading file name). */
-    private static String problem(WeightFileException e) {
+    static String problem(WeightFileException e) {
         String m = e.getMessage();
         String head = e.file() + ": ";
         return m.startsWith(head) ? m.substring(head.length()) : m;

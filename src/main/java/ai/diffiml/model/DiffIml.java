@@ -218,7 +218,7 @@ public final class DiffIml extends Module {
     }
 
     /** Standard normal values from a seed (Box-Muller over SplittableRandom), identical on every device. */
-    static float[] gaussian(long seed, int... shape) {
+    public static float[] gaussian(long seed, int... shape) {
         java.util.SplittableRandom random = new java.util.SplittableRandom(seed);
         float[] v = new float[Math.toIntExact(ai.diffiml.tensor.Shapes.numel(shape))];
         for (int i = 0; i < v.length; i++) {

@@ -8,6 +8,7 @@ import ai.diffiml.io.WeightFileException;
 import ai.diffiml.io.importers.ImportedWeights.Source;
 import ai.diffiml.model.DiffIml;
 import ai.diffiml.model.MitVariant;
+import ai.diffiml.model.MixTransformer;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.ByteBuffer;
@@ -156,17 +157,37 @@ public final class WeightImport {
      */
     public static ImportedWeights load(Path path, DiffIml model) throws IOException {
         ImportedWeights w = read(path);
-        MitVariant want = model.config().mitVariant();
-        if (w.encoderVariant() != null && w.encoderVariant() != want) {
-            throw new WeightFileException(w.file(), "holds " + MitEncoders.describe(w.encoderVariant())
-                    + " encoder weights (" + w.source().label() + ") but the model is configured for "
-                    + MitEncoders.describe(want));
-        }
+        requireVariant(w, model.config().mitVariant());
         switch (w.part()) {
             case WHOLE -> ModuleWeights.load(model, w.tensors(), w.file());
             case ENCODER -> ModuleWeights.load(model.encoder(), w.part().prefix(), w.tensors(), w.file());
             case VAE -> ModuleWeights.load(model.vae(), w.part().prefix(), w.tensors(), w.file());
         }
         return w;
+    }
+
+    /**
+     * Reads {@code path} (see {@link #read}), which must hold Mix Transformer encoder weights (HuggingFace or NVlabs
+     * layout) of {@code encoder}'s variant, and loads them into {@code encoder}: for models other than a
+     * {@link DiffIml} that share its encoder (e.g. the discriminative SegFormer). Anything else is refused with a
+     * one-line error naming the file.
+     */
+    public static ImportedWeights loadEncoder(Path path, MixTransformer encoder) throws IOException {
+        ImportedWeights w = read(path);
+        if (w.part() != ImportedWeights.Part.ENCODER) {
+            throw new WeightFileException(w.file(), "holds " + w.source().label() + " weights, not Mix Transformer"
+                    + " encoder weights (HuggingFace nvidia/mit-b* or NVlabs mit_b*.pth)");
+        }
+        requireVariant(w, encoder.variant());
+        ModuleWeights.load(encoder, w.part().prefix(), w.tensors(), w.file());
+        return w;
+    }
+
+    private static void requireVariant(ImportedWeights w, MitVariant want) throws WeightFileException {
+        if (w.encoderVariant() != null && w.encoderVariant() != want) {
+            throw new WeightFileException(w.file(), "holds " + MitEncoders.describe(w.encoderVariant())
+                    + " encoder weights (" + w.source().label() + ") but the model is configured for "
+                    + MitEncoders.describe(want));
+        }
     }
 }

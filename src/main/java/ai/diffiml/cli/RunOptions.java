@@ -1,0 +1,79 @@
+package ai.diffiml.cli;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.LocalDateTime;
+import java.time.format.DateTimeFormatter;
+import java.util.stream.Stream;
+import picocli.CommandLine.Option;
+
+/**
+ * Options the training commands share ({@code train}, {@code train-vae}): the data, where the run folder goes, the
+ * seed and the stage-1 teacher; and the run-folder and error conventions that go with them.
+ */
+public final class RunOptions {
+    @Option(names = "--data", paramLabel = "<path>", description = "Training dataset (images, masks, edge maps).")
+    Path data;
+
+    @Option(names = "--val-data", paramLabel = "<path>",
+            description = "Validation dataset: pixel F1 @0.5 every epoch and the best checkpoint (train; without it,"
+                    + " neither), the reconstruction F1 (train-vae; default: the training data).")
+    Path valData;
+
+    @Option(names = "--out", paramLabel = "<dir>", defaultValue = "runs",
+            description = "Parent folder of run folders. Default: ${DEFAULT-VALUE}.")
+    Path out;
+
+    @Option(names = "--name", paramLabel = "<name>",
+            description = "Run folder name. Default: <head or vae>-<date>-<time>.")
+    String name;
+
+    @Option(names = "--seed", paramLabel = "<n>", defaultValue = "0",
+            description = "Run seed: initialisation, data order, noise, drop-path. Default: ${DEFAULT-VALUE}.")
+    long seed;
+
+    @Option(names = "--teacher", paramLabel = "<file>",
+            description = "Stable Diffusion VAE weights (sd-vae-ft-mse diffusion_pytorch_model.safetensors) to"
+                    + " distil the LightVAE from in stage 1.")
+    Path teacher;
+
+    /** The training data, or an IllegalArgumentException saying it is needed. */
+    Path requireData() {
+        if (data == null) {
+            throw new IllegalArgumentException("no training data: give --data PATH (a dataset of images and"
+                    + " masks)");
+        }
+        return data;
+    }
+
+    /** {@code out/name} (default name: prefix-date-time), created; refused when it exists and is not empty. */
+    Path newRunFolder(String prefix) throws IOException {
+        String n = name != null ? name
+                : prefix + "-" + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss"));
+        if (n.isBlank() || n.contains("/") || n.contains("\\") || n.equals(".") || n.equals("..")) {
+            throw new IllegalArgumentException("--name must be a plain folder name, got '" + n + "'");
+        }
+        Path dir = out.resolve(n);
+        if (Files.isDirectory(dir)) {
+            try (Stream<Path> entries = Files.list(dir)) {
+                if (entries.findAny().isPresent()) {
+                    throw new IllegalArgumentException(dir + " already exists: continue that run with --resume "
+                            + dir + " or choose another --name");
+                }
+            }
+        } else if (Files.exists(dir)) {
+            throw new IllegalArgumentException(dir + " exists and is not a folder");
+        }
+        Files.createDirectories(dir);
+        return dir;
+    }
+
+    /** One line on stderr, "error: " and the message; returns {@code code}. */
+    static int fail(PrintWriter err, String message, int code) {
+        err.println("error: " + String.valueOf(message).replace('\n', ' '));
+        err.flush();
+        return code;
+    }
+}

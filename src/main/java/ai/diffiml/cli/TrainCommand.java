@@ -1,0 +1,318 @@
+package ai.diffiml.cli;
+
+import ai.diffiml.backend.Device;
+import ai.diffiml.data.BatchSource;
+import ai.diffiml.model.ModelConfig;
+import ai.diffiml.model.SegFormer;
+import ai.diffiml.train.DataSources;
+import ai.diffiml.train.DiffusionTask;
+import ai.diffiml.train.DiscriminativeTask;
+import ai.diffiml.train.RunConfig;
+import ai.diffiml.train.RunFolder;
+import ai.diffiml.train.Task;
+import ai.diffiml.train.TrainPreset;
+import ai.diffiml.train.TrainSettings;
+import ai.diffiml.train.Trainer;
+import ai.diffiml.train.VaeTrainer;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.ITypeConverter;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Model.OptionSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.TypeConversionException;
+
+/**
+ * {@code train}: stage 2, DiffIML with the diffusion objective (after stage 1, {@link TrainVaeCommand}, when no
+ * {@code --vae} is given), or the discriminative SegFormer baseline with {@code --head discriminative}, on the same
+ * data, budget, validation and checkpoints ({@link Trainer}). The run folder {@code <out>/<name>/} gets
+ * {@code config.json}, {@code vae/} (stage 1), {@code last/}, {@code best/}, {@code metrics.jsonl} and
+ * {@code curves.png}; {@code --resume <out>/<name>} continues it exactly where its last checkpoint left it. Ctrl-C
+ * stops after the current step with {@code last/} written.
+ */
+@Command(name = "train", mixinStandardHelpOptions = true, sortOptions = false,
+        description = {"Train DiffIML (stage 2, diffusion head; stage 1, the LightVAE, runs first when no --vae is"
+                + " given) or the discriminative SegFormer baseline on a dataset, with validation pixel F1 @0.5"
+                + " every epoch, the best and last checkpoints, a JSONL metrics log and a PNG of the curves in"
+                + " <out>/<name>/.",
+                "--resume <out>/<name> continues a run bit-exactly (CPU) from its last checkpoint with the settings"
+                        + " in its config.json."})
+public final class TrainCommand implements Callable<Integer> {
+    /** Options that may accompany --resume (all others come from the run's config.json). */
+    private static final Set<String> RESUME_OPTIONS = Set.of("--resume", "--device", "--threads", "--time-limit");
+
+    @Mixin
+    private DeviceOption device;
+
+    @Mixin
+    private ThreadsOption threads;
+
+    @Mixin
+    private RunOptions runOptions;
+
+    @Option(names = "--preset", paramLabel = "default|paper", defaultValue = "default",
+            converter = PresetConverter.class,
+            description = "Starting settings: default (MiT-b0, 128 px, batch 8, 10 epochs, LightVAE 5 epochs,"
+                    + " validation 8 steps x 1 chain) or paper (MiT-b3, 512 px, batch 16, 200 epochs, LightVAE 40"
+                    + " epochs, validation 8 steps x 5 chains). Default: ${DEFAULT-VALUE}.")
+    private TrainPreset preset;
+
+    @Option(names = "--head", paramLabel = "diffusion|discriminative", defaultValue = "diffusion",
+            converter = HeadConverter.class,
+            description = "diffusion (DiffIML) or discriminative (SegFormer all-MLP head, BCE + Dice)."
+                    + " Default: ${DEFAULT-VALUE}.")
+    private String head;
+
+    @Option(names = "--variant", paramLabel = "b0..b5", description = "Mix Transformer variant.")
+    private String variant;
+
+    @Option(names = "--resolution", paramLabel = "<px>", description = "Training size in pixels (multiple of 32).")
+    private Integer resolution;
+
+    @Option(names = "--batch", paramLabel = "<n>", description = "Samples per batch.")
+    private Integer batch;
+
+    @Option(names = "--epochs", paramLabel = "<n>", description = "Epochs.")
+    private Integer epochs;
+
+    @Option(names = "--lr", paramLabel = "<lr>", defaultValue = "1e-4",
+            description = "Peak learning rate. Default: ${DEFAULT-VALUE}.")
+    private double lr;
+
+    @Option(names = "--warmup-epochs", paramLabel = "<n>", defaultValue = "2",
+            description = "Linear warm-up epochs before the per-iteration cosine decay. Default: ${DEFAULT-VALUE}.")
+    private double warmupEpochs;
+
+    @Option(names = "--weight-decay", paramLabel = "<wd>", defaultValue = "0.05",
+            description = "AdamW weight decay (none on biases and norms). Default: ${DEFAULT-VALUE}.")
+    private double weightDecay;
+
+    @Option(names = "--clip-grad", paramLabel = "<norm>", defaultValue = "1.0",
+            description = "Global gradient-norm limit, 0 for none. Default: ${DEFAULT-VALUE}.")
+    private double clipGrad;
+
+    @Option(names = "--checkpoint-every", paramLabel = "<steps>", defaultValue = "500",
+            description = "Write the resumable last/ checkpoint every this many steps (and at every epoch end)."
+                    + " Default: ${DEFAULT-VALUE}.")
+    private int checkpointEvery;
+
+    @Option(names = "--val-steps", paramLabel = "<n>", description = "DDIM steps of validation predictions.")
+    private Integer valSteps;
+
+    @Option(names = "--val-ensemble", paramLabel = "<n>", description = "Chains of validation predictions.")
+    private Integer valEnsemble;
+
+    @Option(names = "--time-limit", paramLabel = "<minutes>",
+            description = "Stop (resumably) at the first step boundary after this many minutes.")
+    private Double timeLimit;
+
+    @Option(names = "--vae", paramLabel = "<path>",
+            description = "Trained LightVAE: train-vae's folder or light_vae.safetensors, the release's"
+                    + " light_vae_weights.pth, or a DiffIML checkpoint. Without it stage 1 runs first.")
+    private Path vae;
+
+    @Option(names = "--vae-epochs", paramLabel = "<n>", description = "Stage-1 epochs when no --vae is given.")
+    private Integer vaeEpochs;
+
+    @Option(names = "--encoder-weights", paramLabel = "<path>",
+            description = "ImageNet Mix Transformer weights (HuggingFace nvidia/mit-b* or NVlabs mit_b*.pth)."
+                    + " Without them the encoder starts from random initialisation (a warning).")
+    private Path encoderWeights;
+
+    @Option(names = "--resume", paramLabel = "<run dir>",
+            description = "Continue the run in this folder from its last/ checkpoint, with its config.json.")
+    private Path resume;
+
+    @Spec
+    private CommandSpec spec;
+
+    private final DataSources sources;
+
+    public TrainCommand() {
+        this(DataSources.NONE);
+    }
+
+    /** With the given dataset readers (tests, or a build that wires its own). */
+    public TrainCommand(DataSources sources) {
+        this.sources = sources;
+    }
+
+    @Override
+    public Integer call() {
+        PrintWriter err = spec.commandLine().getErr();
+        try {
+            threads.apply();
+            Device dev = device.resolve();
+            return resume != null ? resumeRun(dev) : newRun(dev);
+        } catch (IllegalArgumentException | IOException e) {
+            return RunOptions.fail(err, e.getMessage(), Main.EXIT_USAGE);
+        } catch (IllegalStateException e) {
+            return RunOptions.fail(err, e.getMessage(), 1);
+        }
+    }
+
+    private int newRun(Device dev) throws IOException {
+        Path data = runOptions.requireData();
+        Path valData = runOptions.valData, teacher = runOptions.teacher;
+        long seed = runOptions.seed;
+        boolean diffusion = head.equals("diffusion");
+        String v = variant != null ? variant : preset.variant;
+        int res = resolution != null ? resolution : preset.resolution;
+        int b = batch != null ? batch : preset.batch;
+        if (b < 1) {
+            throw new IllegalArgumentException("--batch must be >= 1, got " + b);
+        }
+        TrainSettings settings = new TrainSettings(epochs != null ? epochs : preset.epochs, lr, warmupEpochs,
+                weightDecay, clipGrad, seed, checkpointEvery, valSteps != null ? valSteps : preset.valSteps,
+                valEnsemble != null ? valEnsemble : preset.valEnsemble, timeLimitSeconds());
+        ModelConfig model = diffusion ? ModelConfig.paper().withVariant(v).withResolution(res) : null;
+        SegFormer.Config seg = diffusion ? null : SegFormer.Config.of(v, res);
+        int stage1Epochs = vaeEpochs != null ? vaeEpochs : preset.vaeEpochs;
+        if (!diffusion && (vae != null || teacher != null || vaeEpochs != null || valSteps != null
+                || valEnsemble != null)) {
+            throw new IllegalArgumentException("--vae, --vae-epochs, --teacher, --val-steps and --val-ensemble"
+                    + " belong to the diffusion head");
+        }
+        try (BatchSource train = sources.training(data, res, b, seed);
+                BatchSource val = valData == null ? null : sources.validation(valData, res, b)) {
+            Path dir = runOptions.newRunFolder(head);
+            RunFolder run = new RunFolder(dir);
+            Path vaeUsed = vae != null ? vae : diffusion ? dir.resolve("vae") : null;
+            new RunConfig(RunConfig.FORMAT, Instant.now().toString(), head, preset.label(), model, seg, settings, b,
+                    data.toString(), valData == null ? null : valData.toString(),
+                    vaeUsed == null ? null : vaeUsed.toString(), diffusion && vae == null ? stage1Epochs : 0,
+                    teacher == null ? null : teacher.toString(),
+                    encoderWeights == null ? null : encoderWeights.toString()).write(run.config());
+            PrintWriter o = spec.commandLine().getOut();
+            o.println("run folder " + dir);
+            o.flush();
+            if (diffusion && vae == null) {
+                VaeTrainer.Result r = TrainVaeCommand.stage1(train, val, model, seed,
+                        new VaeTrainer.Settings(stage1Epochs, 1e-4, 0.01), teacher, vaeUsed, dev);
+                o.printf(Locale.ROOT, "stage 1    LightVAE %d steps in %.1f s: mask reconstruction pixel F1 %.4f%n",
+                        r.steps(), r.seconds(), r.mask().f1());
+                o.flush();
+            }
+            try (Task task = diffusion ? DiffusionTask.create(model, dev, seed, encoderWeights, vaeUsed)
+                    : DiscriminativeTask.create(seg, dev, seed, encoderWeights)) {
+                return train(task, settings, run, dev, train, val, Trainer.Start.fresh());
+            }
+        }
+    }
+
+    private int resumeRun(Device dev) throws IOException {
+        List<String> extra = spec.commandLine().getParseResult().matchedOptions().stream()
+                .map(OptionSpec::longestName).filter(n -> !RESUME_OPTIONS.contains(n)).toList();
+        if (!extra.isEmpty()) {
+            throw new IllegalArgumentException("--resume continues a run with the settings in its "
+                    + RunFolder.CONFIG + "; these cannot change: " + String.join(", ", extra)
+                    + " (only --device, --threads and --time-limit can)");
+        }
+        RunFolder run = new RunFolder(resume);
+        RunConfig c = RunConfig.read(run.config());
+        TrainSettings settings = c.train().withTimeLimit(timeLimitSeconds());
+        boolean diffusion = c.model() != null;
+        int res = diffusion ? c.model().resolution() : c.segformer().resolution();
+        Trainer.Resumed r = diffusion ? DiffusionTask.resume(run.last(), dev, settings.seed())
+                : DiscriminativeTask.resume(run.last(), dev, settings.seed());
+        try (Task task = r.task();
+                BatchSource train = sources.training(Path.of(c.data()), res, c.batch(), settings.seed());
+                BatchSource val = c.valData() == null ? null
+                        : sources.validation(Path.of(c.valData()), res, c.batch())) {
+            return train(task, settings, run, dev, train, val, r.start().from(run.last()));
+        }
+    }
+
+    private long timeLimitSeconds() {
+        if (timeLimit == null) {
+            return 0;
+        }
+        if (!(timeLimit >= 0)) {
+            throw new IllegalArgumentException("--time-limit must be >= 0 minutes, got " + timeLimit);
+        }
+        return timeLimit == 0 ? 0 : Math.max(1, Math.round(timeLimit * 60));
+    }
+
+    private int train(Task task, TrainSettings settings, RunFolder run, Device dev, BatchSource train,
+            BatchSource val, Trainer.Start start) throws IOException {
+        Trainer.Result r = runStoppable(new Trainer(task, train, val, settings, run, dev), start);
+        report(r, train.batchesPerEpoch(), settings.epochs());
+        return 0;
+    }
+
+    /** Runs the trainer with a Ctrl-C hook that asks it to stop and waits (up to 2 minutes) for last/. */
+    private static Trainer.Result runStoppable(Trainer trainer, Trainer.Start start) throws IOException {
+        CountDownLatch done = new CountDownLatch(1);
+        Thread hook = new Thread(() -> {
+            trainer.requestStop();
+            try {
+                done.await(2, TimeUnit.MINUTES);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }, "train-stop");
+        Runtime.getRuntime().addShutdownHook(hook);
+        try {
+            return trainer.run(start);
+        } finally {
+            done.countDown();
+            try {
+                Runtime.getRuntime().removeShutdownHook(hook);
+            } catch (IllegalStateException shuttingDown) {
+                // the hook is running: it returns now that the latch is open
+            }
+        }
+    }
+
+    private void report(Trainer.Result r, int perEpoch, int epochs) {
+        PrintWriter o = spec.commandLine().getOut();
+        RunFolder run = r.run();
+        o.printf(Locale.ROOT, "steps      %d of %d (%d epochs x %d batches); this session %.1f s, %.2f images/s%n",
+                r.steps(), (long) epochs * perEpoch, epochs, perEpoch, r.seconds(), r.imagesPerSecond());
+        if (r.lastValidation() != null) {
+            o.printf(Locale.ROOT, "val F1     %.4f (best %.4f at step %d): %s%n", r.lastValidation().f1(),
+                    r.bestValF1(), r.bestStep(), r.lastValidation());
+        }
+        o.println("checkpoint " + run.last() + (Double.isNaN(r.bestValF1()) ? "" : ", best: " + run.best()));
+        o.println("metrics    " + run.metrics() + ", curves: " + run.curves());
+        if (r.stopped()) {
+            o.println("stopped    continue with: train --resume " + run.dir());
+        }
+        o.flush();
+    }
+
+    static final class PresetConverter implements ITypeConverter<TrainPreset> {
+        @Override
+        public TrainPreset convert(String value) {
+            for (TrainPreset p : TrainPreset.values()) {
+                if (p.label().equals(value.toLowerCase(Locale.ROOT))) {
+                    return p;
+                }
+            }
+            throw new TypeConversionException("'" + value + "' is not a preset: expected default or paper");
+        }
+    }
+
+    static final class HeadConverter implements ITypeConverter<String> {
+        @Override
+        public String convert(String value) {
+            String v = value.toLowerCase(Locale.ROOT);
+            if (!v.equals("diffusion") && !v.equals("discriminative")) {
+                throw new TypeConversionException("'" + value + "' is not a head: expected diffusion or"
+                        + " discriminative");
+            }
+            return v;
+        }
+    }
+}

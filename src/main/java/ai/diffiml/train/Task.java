@@ -1,0 +1,60 @@
+package ai.diffiml.train;
+
+import ai.diffiml.data.Batch;
+import ai.diffiml.io.Checkpoint;
+import ai.diffiml.nn.Module;
+import ai.diffiml.optim.AdamW;
+import ai.diffiml.tensor.Tensor;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.Map;
+
+/**
+ * What {@link Trainer} trains: a model with its objective, its inference for validation and its checkpoint
+ * format. Two exist: {@link DiffusionTask} (DiffIML) and {@link DiscriminativeTask} (the SegFormer baseline). The
+ * task owns its model; closing the task closes it.
+ */
+public interface Task extends AutoCloseable {
+    /** The loss of one step: the total to minimise and its named terms (one-element tensors each). */
+    record StepLoss(Tensor total, Map<String, Tensor> terms) {}
+
+    /** "diffusion" or "discriminative". */
+    String head();
+
+    /** The model (its parameter names are the checkpoint's and the optimizer's). */
+    Module model();
+
+    /** The parameters to optimise, by name, in the model's order (frozen parts left out). */
+    Map<String, Tensor> trainable();
+
+    /** Training mode for the trained parts (frozen parts stay in inference mode). */
+    void trainMode();
+
+    /** Inference mode for everything. */
+    void evalMode();
+
+    /**
+     * The loss of {@code batch} at global step {@code step}; every random draw comes from {@link Seeds#of}
+     * ({@code seed}, stream, {@code step}), so the same step always draws the same values.
+     */
+    StepLoss loss(Batch batch, long step, long seed);
+
+    /**
+     * Tampering probability [B, 1, H, W] of ImageNet-normalised images, for validation ({@code settings} gives the
+     * sampling of a diffusion model, {@code sampleSeed} its noise). Records nothing on the tape.
+     */
+    Tensor probability(Tensor images, TrainSettings settings, long sampleSeed);
+
+    /** Saves the model (with {@code optimizer}'s state unless null) and {@code progress} as checkpoint {@code dir}. */
+    void save(Path dir, AdamW optimizer, Checkpoint.Progress progress) throws IOException;
+
+    /** Restores {@code optimizer}'s state from checkpoint {@code dir}. */
+    default void loadOptimizer(Path dir, AdamW optimizer) throws IOException {
+        Checkpoint.loadOptimizer(dir, model(), optimizer);
+    }
+
+    @Override
+    default void close() {
+        model().close();
+    }
+}

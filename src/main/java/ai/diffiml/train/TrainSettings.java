@@ -1,0 +1,56 @@
+package ai.diffiml.train;
+
+/**
+ * How a model is trained (method.md section 5): epochs, peak learning rate with its warm-up, AdamW weight decay
+ * (none on biases and norm weights), gradient-norm clipping, the run seed every random draw derives from
+ * ({@link Seeds}), how often the last checkpoint is written, the sampling used for validation (diffusion head) and an
+ * optional wall-time limit after which the run stops at a step boundary with a resumable checkpoint.
+ *
+ * @param epochs passes over the training data
+ * @param lr peak learning rate (method.md: 1e-4)
+ * @param warmupEpochs epochs of linear warm-up (method.md: 2), then per-iteration cosine decay to 0
+ * @param weightDecay AdamW decoupled weight decay of weights (method.md: 0.05)
+ * @param clipNorm maximum global gradient L2 norm; 0 turns clipping off (the norm is still logged)
+ * @param seed run seed
+ * @param checkpointEvery write {@code last} every this many steps (0: only at epoch ends and at the end)
+ * @param valSteps DDIM steps of validation predictions (diffusion head)
+ * @param valEnsemble ensemble members of validation predictions (diffusion head)
+ * @param timeLimitSeconds stop (resumably) once this much wall time has passed; 0 for no limit
+ */
+public record TrainSettings(int epochs, double lr, double warmupEpochs, double weightDecay, double clipNorm,
+        long seed, int checkpointEvery, int valSteps, int valEnsemble, long timeLimitSeconds) {
+    /** AdamW betas of the method (0.9, 0.999) and PyTorch's eps. */
+    public static final float BETA1 = 0.9f, BETA2 = 0.999f, EPS = 1e-8f;
+
+    public TrainSettings {
+        require(epochs >= 1, "epochs must be >= 1, got " + epochs);
+        require(lr > 0 && Double.isFinite(lr), "learning rate must be positive, got " + lr);
+        require(warmupEpochs >= 0 && Double.isFinite(warmupEpochs), "warm-up epochs must be >= 0, got " + warmupEpochs);
+        require(weightDecay >= 0 && Double.isFinite(weightDecay), "weight decay must be >= 0, got " + weightDecay);
+        require(clipNorm >= 0 && Double.isFinite(clipNorm), "gradient clip norm must be >= 0 (0 = off), got "
+                + clipNorm);
+        require(checkpointEvery >= 0, "checkpoint interval must be >= 0 steps, got " + checkpointEvery);
+        require(valSteps >= 1 && valEnsemble >= 1, "validation steps and ensemble must be >= 1, got " + valSteps
+                + ", " + valEnsemble);
+        require(timeLimitSeconds >= 0, "time limit must be >= 0 seconds (0 = none), got " + timeLimitSeconds);
+    }
+
+    private static void require(boolean ok, String message) {
+        if (!ok) {
+            throw new IllegalArgumentException("training settings: " + message);
+        }
+    }
+
+    /**
+     * The method's optimisation settings (lr 1e-4, 2 warm-up epochs, weight decay 0.05) for {@code epochs} epochs,
+     * clipping at norm 1.0, last checkpoint every 500 steps, validation with 8 DDIM steps and 1 ensemble member.
+     */
+    public static TrainSettings of(int epochs, long seed) {
+        return new TrainSettings(epochs, 1e-4, 2, 0.05, 1.0, seed, 500, 8, 1, 0);
+    }
+
+    public TrainSettings withTimeLimit(long seconds) {
+        return new TrainSettings(epochs, lr, warmupEpochs, weightDecay, clipNorm, seed, checkpointEvery, valSteps,
+                valEnsemble, seconds);
+    }
+}

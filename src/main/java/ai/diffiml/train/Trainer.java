@@ -1,0 +1,384 @@
+package ai.diffiml.train;
+
+import ai.diffiml.autograd.Tape;
+import ai.diffiml.backend.Device;
+import ai.diffiml.data.Batch;
+import ai.diffiml.data.BatchSource;
+import ai.diffiml.eval.PixelF1;
+import ai.diffiml.io.Checkpoint;
+import ai.diffiml.optim.AdamW;
+import ai.diffiml.optim.GradClip;
+import ai.diffiml.tensor.Scope;
+import ai.diffiml.tensor.Tensor;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Objects;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The training loop shared by both heads ({@link Task}): AdamW (betas 0.9/0.999, weight decay on weights only,
+ * {@link ai.diffiml.optim.AdamW#decayGroups}), linear warm-up then per-iteration cosine decay ({@link LrSchedule}),
+ * global gradient-norm clipping, a validation pass (pixel F1 @0.5 over the tampered images) at every epoch end with
+ * the best weights kept in {@code best/}, the resumable {@code last/} checkpoint every K steps, at epoch ends and at
+ * the end, the {@link MetricsLog}, a progress bar and the {@link CurvePlot} at the end, all in a {@link RunFolder}.
+ *
+ * <p><b>Resume is exact.</b> Step s (0-based) trains on batch (s / B, s % B) of the training source (B batches per
+ * epoch), draws its noise from (seed, s) and drop-path from (seed, the encoder's forward count), and runs at the
+ * learning rate of iteration s; {@code last/} holds the weights (BatchNorm statistics included), the AdamW moments
+ * and step counts, the encoder's forward count and the next data position. Validation changes no state (inference
+ * mode, fixed sampling seeds). So on the CPU backend, a run resumed from {@code last/} ends with weights
+ * bit-identical to an uninterrupted run (same thread count: the kernels' reductions are deterministic for a fixed
+ * number of threads).
+ *
+ * <p>A run stops early, at a step boundary and with {@code last/} written, when {@link #requestStop()} is called
+ * (e.g. from a Ctrl-C hook) or the settings' time limit has passed.
+ */
+public final class Trainer {
+    private static final Logger LOG = LoggerFactory.getLogger(Trainer.class);
+
+    /**
+     * Where a run starts: a fresh run, or the position saved in a checkpoint.
+     *
+     * @param checkpoint the checkpoint to restore the optimizer from; null for a fresh run
+     * @param step steps done
+     * @param epoch epoch of the next batch
+     * @param batchIndex index of the next batch in its epoch
+     * @param batchesPerEpoch the training data's batches per epoch when saved (-1: fresh)
+     * @param bestValF1 the best validation F1 so far (NaN: none yet)
+     * @param bestStep the step of the best validation (-1: none)
+     * @param elapsedSeconds training time already spent
+     */
+    public record Start(Path checkpoint, long step, int epoch, int batchIndex, int batchesPerEpoch,
+            double bestValF1, long bestStep, double elapsedSeconds) {
+        public static Start fresh() {
+            return new Start(null, 0, 0, 0, -1, Double.NaN, -1, 0);
+        }
+
+        /** The position a checkpoint's progress (step, epoch and metrics as {@link Trainer} saves them) gives. */
+        public static Start of(long step, int epoch, Map<String, Double> metrics) {
+            return new Start(null, step, epoch, (int) get(metrics, "batch_index", 0),
+                    (int) get(metrics, "batches_per_epoch", -1), get(metrics, "best_val_f1", Double.NaN),
+                    (long) get(metrics, "best_step", -1), get(metrics, "elapsed_s", 0));
+        }
+
+        /** The same position, restoring the optimizer from checkpoint {@code dir}. */
+        public Start from(Path dir) {
+            return new Start(dir, step, epoch, batchIndex, batchesPerEpoch, bestValF1, bestStep, elapsedSeconds);
+        }
+
+        private static double get(Map<String, Double> m, String key, double otherwise) {
+            Double v = m.get(key);
+            return v == null ? otherwise : v;
+        }
+    }
+
+    /** A task rebuilt from a checkpoint and where its run stood. */
+    public record Resumed(Task task, Start start) {}
+
+    /** What one step did. */
+    public record StepReport(long step, int epoch, int batchIndex, double loss, Map<String, Double> terms, double lr,
+            double gradNorm, double imagesPerSecond) {}
+
+    /** Called after every step (e.g. to watch the run; an exception thrown here aborts it, as a crash would). */
+    public interface Listener {
+        void afterStep(StepReport report);
+    }
+
+    /**
+     * How a run ended.
+     *
+     * @param steps steps done in all (including before a resume)
+     * @param stopped whether it stopped early (stop request or time limit) and can be resumed
+     * @param lastValidation the last validation's scores (null when none ran)
+     * @param bestValF1 the best validation F1 (NaN when none)
+     * @param bestStep the step of the best validation (-1 when none)
+     * @param seconds wall time of this session's training loop
+     * @param imagesPerSecond training images per second over this session's steps (0 when none)
+     * @param run the run folder
+     */
+    public record Result(long steps, boolean stopped, PixelF1.Summary lastValidation, double bestValF1,
+            long bestStep, double seconds, double imagesPerSecond, RunFolder run) {}
+
+    private final Task task;
+    private final BatchSource train;
+    private final BatchSource validation;
+    private final TrainSettings settings;
+    private final RunFolder run;
+    private final Device device;
+    private Listener listener = r -> {};
+    private volatile boolean stopRequested;
+
+    /**
+     * @param validation the validation data (its epoch 0 is used every time); null for none (no validation F1,
+     *     no {@code best/}; a WARN line says so)
+     */
+    public Trainer(Task task, BatchSource train, BatchSource validation, TrainSettings settings, RunFolder run,
+            Device device) {
+        this.task = Objects.requireNonNull(task, "task");
+        this.train = Objects.requireNonNull(train, "train");
+        this.validation = validation;
+        this.settings = Objects.requireNonNull(settings, "settings");
+        this.run = Objects.requireNonNull(run, "run");
+        this.device = Objects.requireNonNull(device, "device");
+    }
+
+    public Trainer listener(Listener l) {
+        this.listener = Objects.requireNonNull(l, "listener");
+        return this;
+    }
+
+    /** Asks the loop to stop after the current step, writing {@code last/}; safe from any thread. */
+    public void requestStop() {
+        stopRequested = true;
+    }
+
+    /** Trains from {@code start} to the end of the last epoch, or until stopped. */
+    public Result run(Start start) throws IOException {
+        int perEpoch = train.batchesPerEpoch();
+        if (perEpoch < 1) {
+            throw new IllegalArgumentException("the training data has no batches (" + train.samplesPerEpoch()
+                    + " samples per epoch)");
+        }
+        if (start.batchesPerEpoch() >= 0 && start.batchesPerEpoch() != perEpoch) {
+            throw new IllegalArgumentException("the training data gives " + perEpoch + " batches per epoch but the"
+                    + " checkpoint was saved with " + start.batchesPerEpoch() + ": resume with the same data and"
+                    + " batch size");
+        }
+        LrSchedule schedule = LrSchedule.ofEpochs(settings.lr(), settings.warmupEpochs(), settings.epochs(),
+                perEpoch);
+        long total = schedule.totalIterations();
+        if (start.step() > total || (long) start.epoch() * perEpoch + start.batchIndex() != start.step()) {
+            throw new IllegalArgumentException("checkpoint position (step " + start.step() + ", epoch "
+                    + start.epoch() + ", batch " + start.batchIndex() + ") does not fit a run of "
+                    + settings.epochs() + " epochs x " + perEpoch + " batches");
+        }
+        if (validation == null) {
+            LOG.warn("no validation data: no validation pixel F1 and no best checkpoint in this run");
+        }
+        Files.createDirectories(run.dir());
+        Loop loop = new Loop(start, perEpoch, schedule);
+        try (AdamW opt = new AdamW(AdamW.decayGroups(task.trainable(), (float) settings.weightDecay()),
+                (float) settings.lr(), TrainSettings.BETA1, TrainSettings.BETA2, TrainSettings.EPS);
+                MetricsLog log = MetricsLog.open(run.metrics(), start.checkpoint() == null ? -1 : start.step());
+                ProgressReporter progress = new ProgressReporter(LOG, task.head(), total, start.step(),
+                        Duration.ofMillis((long) (start.elapsedSeconds() * 1000)))) {
+            if (start.checkpoint() != null) {
+                task.loadOptimizer(start.checkpoint(), opt);
+            }
+            return loop.run(opt, log, progress);
+        } finally {
+            Tape.clear();
+        }
+    }
+
+    /** The state of one session of the loop. */
+    private final class Loop {
+        final int perEpoch;
+        final LrSchedule schedule;
+        final long begin = System.nanoTime();
+        final double elapsedBefore;
+        long step;
+        int epoch, index;
+        double bestF1;
+        long bestStep;
+        long savedAt = -1;
+        long images;
+        double trainSeconds;
+        double lastLoss = Double.NaN, lastLr;
+        PixelF1.Summary lastVal;
+
+        Loop(Start start, int perEpoch, LrSchedule schedule) {
+            this.perEpoch = perEpoch;
+            this.schedule = schedule;
+            this.elapsedBefore = start.elapsedSeconds();
+            this.step = start.step();
+            this.epoch = start.epoch();
+            this.index = start.batchIndex();
+            this.bestF1 = start.bestValF1();
+            this.bestStep = start.bestStep();
+            if (start.checkpoint() != null) {
+                savedAt = step;
+            }
+        }
+
+        Result run(AdamW opt, MetricsLog log, ProgressReporter progress) throws IOException {
+            long total = schedule.totalIterations();
+            if (step > 0) {
+                progress.note(String.format(Locale.ROOT, "resuming %s at step %d of %d (epoch %d, batch %d)",
+                        run.dir(), step, total, epoch + 1, index));
+            }
+            while (step < total) {
+                if (stopRequested || timeIsUp()) {
+                    if (savedAt != step) {
+                        save(opt, run.last(), true);
+                    }
+                    progress.note("stopped at step " + step + " of " + total + (stopRequested ? "" : " (time limit)")
+                            + "; continue with --resume " + run.dir());
+                    return finish(true, progress);
+                }
+                StepReport r = trainStep(opt);
+                log.append(record(r));
+                boolean epochEnd = index == perEpoch - 1;
+                progress.update(step, String.format(Locale.ROOT, "loss %.4f lr %.2e %.1f img/s", r.loss(), r.lr(),
+                        images / Math.max(trainSeconds, 1e-9)), epochEnd);
+                listener.afterStep(r);
+                if (epochEnd) {
+                    epoch++;
+                    index = 0;
+                    if (validation != null) {
+                        validate(log, progress);
+                    }
+                    save(opt, run.last(), true);
+                } else {
+                    index++;
+                    if (settings.checkpointEvery() > 0 && step % settings.checkpointEvery() == 0) {
+                        save(opt, run.last(), true);
+                    }
+                }
+            }
+            if (savedAt != step) {
+                save(opt, run.last(), true);
+            }
+            return finish(false, progress);
+        }
+
+        private boolean timeIsUp() {
+            return settings.timeLimitSeconds() > 0
+                    && (System.nanoTime() - begin) / 1e9 >= settings.timeLimitSeconds();
+        }
+
+        private StepReport trainStep(AdamW opt) {
+            double lr = schedule.at(step);
+            opt.setLr((float) lr);
+            task.trainMode();
+            long t0 = System.nanoTime();
+            double loss, gradNorm;
+            Map<String, Double> terms = new LinkedHashMap<>();
+            int batchSize;
+            try (Scope scope = Scope.open(); Batch batch = train.batch(epoch, index, device)) {
+                batchSize = batch.size();
+                Task.StepLoss l = task.loss(batch, step, settings.seed());
+                loss = l.total().item();
+                l.terms().forEach((k, v) -> terms.put(k, (double) v.item()));
+                if (!Double.isFinite(loss)) {
+                    throw diverged("the loss is " + loss);
+                }
+                Tape.backward(l.total());
+                List<Tensor> params = opt.parameters();
+                gradNorm = settings.clipNorm() > 0 ? GradClip.clipGradNorm(params, settings.clipNorm())
+                        : GradClip.gradNorm(params);
+                if (!Double.isFinite(gradNorm)) {
+                    throw diverged("the gradient norm is " + gradNorm);
+                }
+                opt.step();
+            } finally {
+                Tape.clear();
+                opt.zeroGrad();
+            }
+            double seconds = (System.nanoTime() - t0) / 1e9;
+            step++;
+            images += batchSize;
+            trainSeconds += seconds;
+            lastLoss = loss;
+            lastLr = lr;
+            return new StepReport(step, epoch, index, loss, terms, lr, gradNorm, batchSize / seconds);
+        }
+
+        private IllegalStateException diverged(String what) {
+            return new IllegalStateException("training diverged at step " + (step + 1) + ": " + what
+                    + (savedAt >= 0 ? "; the last checkpoint is " + run.last() + " (step " + savedAt + ")" : ""));
+        }
+
+        private Map<String, Object> record(StepReport r) {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("kind", "train");
+            m.put("step", r.step());
+            m.put("epoch", r.epoch());
+            m.put("batch", r.batchIndex());
+            m.put("loss", r.loss());
+            m.putAll(r.terms());
+            m.put("lr", r.lr());
+            m.put("grad_norm", r.gradNorm());
+            m.put("images_per_s", r.imagesPerSecond());
+            m.put("time_s", elapsed());
+            return m;
+        }
+
+        private void validate(MetricsLog log, ProgressReporter progress) throws IOException {
+            long t0 = System.nanoTime();
+            task.evalMode();
+            PixelF1.Accumulator acc = new PixelF1.Accumulator();
+            int n = validation.batchesPerEpoch(), count = 0;
+            for (int i = 0; i < n; i++) {
+                try (Scope scope = Scope.open(); Batch b = validation.batch(0, i, device)) {
+                    Tensor p = task.probability(b.images(), settings, Seeds.of(settings.seed(), Seeds.VALIDATION, i));
+                    acc.add(p, b.masks(), b.tampered());
+                    count += b.size();
+                }
+            }
+            double seconds = (System.nanoTime() - t0) / 1e9;
+            lastVal = acc.summary();
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("kind", "val");
+            m.put("step", step);
+            m.put("epoch", epoch);
+            m.put("val_f1", lastVal.f1());
+            m.put("val_precision", lastVal.precision());
+            m.put("val_recall", lastVal.recall());
+            m.put("val_iou", lastVal.iou());
+            m.put("val_tampered", lastVal.tamperedImages());
+            m.put("val_authentic", lastVal.authenticImages());
+            m.put("val_images_per_s", count / seconds);
+            m.put("time_s", elapsed());
+            log.append(m);
+            progress.note(String.format(Locale.ROOT, "epoch %d: validation %s, %.1f images/s", epoch, lastVal,
+                    count / seconds));
+            if (lastVal.tamperedImages() == 0) {
+                LOG.warn("the validation data holds no tampered image: no pixel F1");
+            } else if (!(lastVal.f1() <= bestF1)) { // also when no best yet (NaN)
+                bestF1 = lastVal.f1();
+                bestStep = step;
+                save(null, run.best(), false);
+            }
+        }
+
+        private double elapsed() {
+            return elapsedBefore + (System.nanoTime() - begin) / 1e9;
+        }
+
+        private void save(AdamW opt, Path dir, boolean isLast) throws IOException {
+            Map<String, Double> m = new LinkedHashMap<>();
+            m.put("batch_index", (double) index);
+            m.put("batches_per_epoch", (double) perEpoch);
+            m.put("best_val_f1", bestF1);
+            m.put("best_step", (double) bestStep);
+            m.put("loss", lastLoss);
+            m.put("lr", lastLr);
+            m.put("val_f1", lastVal == null ? Double.NaN : lastVal.f1());
+            m.put("elapsed_s", elapsed());
+            task.save(dir, opt, new Checkpoint.Progress(step, epoch, m));
+            if (isLast) {
+                savedAt = step;
+            }
+        }
+
+        private Result finish(boolean stopped, ProgressReporter progress) throws IOException {
+            double seconds = (System.nanoTime() - begin) / 1e9;
+            progress.close();
+            try {
+                CurvePlot.write(run.metrics(), run.curves(), task.head());
+            } catch (IOException | RuntimeException e) {
+                LOG.warn("could not draw {}: {}", run.curves(), e.toString());
+            }
+            return new Result(step, stopped, lastVal, bestF1, bestStep, seconds,
+                    trainSeconds > 0 ? images / trainSeconds : 0, run);
+        }
+    }
+}

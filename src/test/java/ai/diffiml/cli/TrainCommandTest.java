@@ -1,0 +1,223 @@
+package ai.diffiml.cli;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import ai.diffiml.backend.Device;
+import ai.diffiml.backend.Native;
+import ai.diffiml.cli.CliExpectations.Run;
+import ai.diffiml.data.Batch;
+import ai.diffiml.data.BatchSource;
+import ai.diffiml.io.Checkpoint;
+import ai.diffiml.io.LoadedTensor;
+import ai.diffiml.io.Safetensors;
+import ai.diffiml.io.SegFormerCheckpoint;
+import ai.diffiml.train.DataSources;
+import ai.diffiml.train.RunConfig;
+import ai.diffiml.train.RunFolder;
+import ai.diffiml.train.VaeTrainer;
+import ai.diffiml.testing.RectangleBatches;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+/**
+ * {@code train} and {@code train-vae} run in-process on deterministic synthetic batches (the dataset readers are
+ * replaced through the commands' {@link DataSources}): the run folder they leave, resume through the command line
+ * (bit-identical to an uninterrupted run), and the one-line usage errors.
+ */
+class TrainCommandTest {
+    @TempDir
+    Path dir;
+
+    /** Synthetic data: the training path gives 6 tampered samples, the validation path 4 (2 authentic). */
+    static final class Synthetic implements DataSources {
+        final List<String> opened = new ArrayList<>();
+        /** Milliseconds the first training batch takes (to push a run past a --time-limit). */
+        long firstBatchDelay;
+
+        @Override
+        public BatchSource training(Path data, int resolution, int batchSize, long seed) {
+            opened.add("train " + data.getFileName() + " " + resolution + " " + batchSize + " " + seed);
+            long delay = firstBatchDelay;
+            firstBatchDelay = 0;
+            RectangleBatches b = new RectangleBatches(6, batchSize, resolution, seed, 0);
+            return new BatchSource() {
+                boolean first = true;
+
+                @Override
+                public int batchesPerEpoch() {
+                    return b.batchesPerEpoch();
+                }
+
+                @Override
+                public int samplesPerEpoch() {
+                    return b.samplesPerEpoch();
+                }
+
+                @Override
+                public Batch batch(int epoch, int index, Device device) {
+                    if (first && delay > 0) {
+                        try {
+                            Thread.sleep(delay);
+                        } catch (InterruptedException e) {
+                            Thread.currentThread().interrupt();
+                        }
+                    }
+                    first = false;
+                    return b.batch(epoch, index, device);
+                }
+            };
+        }
+
+        @Override
+        public BatchSource validation(Path data, int resolution, int batchSize) {
+            opened.add("val " + data.getFileName() + " " + resolution + " " + batchSize);
+            return new RectangleBatches(4, batchSize, resolution, 99, 2);
+        }
+    }
+
+    private final Synthetic data = new Synthetic();
+
+    private Run run(String... args) {
+        CommandLine.IFactory factory = new CommandLine.IFactory() {
+            @Override
+            public <K> K create(Class<K> cls) throws Exception {
+                if (cls == TrainCommand.class) {
+                    return cls.cast(new TrainCommand(data));
+                }
+                if (cls == TrainVaeCommand.class) {
+                    return cls.cast(new TrainVaeCommand(data));
+                }
+                return CommandLine.defaultFactory().create(cls);
+            }
+        };
+        StringWriter out = new StringWriter(), err = new StringWriter();
+        int exit = Main.commandLine(factory).setOut(new PrintWriter(out)).setErr(new PrintWriter(err)).execute(args);
+        return new Run(exit, out.toString(), err.toString());
+    }
+
+    private List<String> tiny(String name, String... more) {
+        List<String> a = new ArrayList<>(List.of("train", "--data", dir.resolve("train").toString(), "--val-data",
+                dir.resolve("val").toString(), "--out", dir.resolve("runs").toString(), "--name", name,
+                "--variant", "b0", "--resolution", "32", "--batch", "2", "--epochs", "1", "--val-steps", "2",
+                "--checkpoint-every", "2", "--seed", "3", "--device", "cpu"));
+        a.addAll(List.of(more));
+        return a;
+    }
+
+    @Test
+    void trainWritesTheRunFolderAndResumeIsBitIdentical() throws Exception {
+        Run whole = run(tiny("whole", "--vae-epochs", "1").toArray(String[]::new));
+        assertEquals(0, whole.exit(), whole::toString);
+        RunFolder a = new RunFolder(dir.resolve("runs/whole"));
+        assertEquals(List.of("train train 32 2 3", "val val 32 2"), data.opened);
+        assertTrue(whole.out().contains("stage 1    LightVAE 3 steps"), whole::toString);
+        assertTrue(whole.out().contains("steps      3 of 3 (1 epochs x 3 batches)"), whole::toString);
+        assertTrue(whole.out().matches("(?s).*val F1     \\d\\.\\d{4} \\(best \\d\\.\\d{4} at step 3\\).*"),
+                whole::toString);
+        RunConfig c = RunConfig.read(a.config());
+        assertEquals("diffusion", c.head());
+        assertEquals("b0", c.model().variant());
+        assertEquals(32, c.model().resolution());
+        assertNull(c.segformer());
+        assertEquals(2, c.batch());
+        assertEquals(1, c.vaeEpochs());
+        assertEquals(1, c.train().epochs());
+        assertEquals(3, c.train().seed());
+        assertTrue(Files.isRegularFile(a.dir().resolve("vae").resolve(VaeTrainer.WEIGHTS_FILE)));
+        assertTrue(Files.isRegularFile(a.dir().resolve("vae").resolve(VaeTrainer.SUMMARY_FILE)));
+        assertEquals(3, Checkpoint.readMeta(a.last()).step());
+        assertTrue(Files.isDirectory(a.best()));
+        assertTrue(Files.size(a.metrics()) > 0);
+        assertTrue(Files.size(a.curves()) > 1000);
+
+        // The same run, with the first run's LightVAE, stopped by --time-limit after its first step, then resumed.
+        data.firstBatchDelay = 1100;
+        Run stopped = run(tiny("parts", "--vae", a.dir().resolve("vae").toString(), "--time-limit", "0.01")
+                .toArray(String[]::new));
+        assertEquals(0, stopped.exit(), stopped::toString);
+        assertTrue(stopped.out().contains("steps      1 of 3"), stopped::toString);
+        assertTrue(stopped.out().contains("continue with: train --resume"), stopped::toString);
+        RunFolder b = new RunFolder(dir.resolve("runs/parts"));
+        assertEquals(1, Checkpoint.readMeta(b.last()).step());
+
+        Run refused = run("train", "--resume", b.dir().toString(), "--epochs", "3");
+        assertEquals(2, refused.exit(), refused::toString);
+        assertTrue(refused.err().contains("these cannot change: --epochs"), refused::toString);
+
+        Run resumed = run("train", "--resume", b.dir().toString(), "--device", "cpu");
+        assertEquals(0, resumed.exit(), resumed::toString);
+        assertTrue(resumed.out().contains("steps      3 of 3"), resumed::toString);
+        for (String file : List.of(Checkpoint.MODEL_FILE, Checkpoint.OPTIMIZER_FILE)) {
+            Map<String, LoadedTensor> ta = Safetensors.read(a.last().resolve(file)).tensors();
+            Map<String, LoadedTensor> tb = Safetensors.read(b.last().resolve(file)).tensors();
+            assertEquals(ta.keySet(), tb.keySet());
+            ta.forEach((n, t) -> {
+                if (!t.isInteger()) {
+                    assertArrayEquals(t.floats(), tb.get(n).floats(), file + " " + n);
+                }
+            });
+        }
+    }
+
+    @Test
+    void discriminativeHeadTrainsTheSegFormer() throws Exception {
+        Run r = run("train", "--data", dir.resolve("train").toString(), "--val-data", dir.resolve("val").toString(),
+                "--out", dir.resolve("runs").toString(), "--name", "seg", "--head", "discriminative", "--variant",
+                "b0", "--resolution", "32", "--batch", "2", "--epochs", "1", "--device", "cpu");
+        assertEquals(0, r.exit(), r::toString);
+        RunFolder f = new RunFolder(dir.resolve("runs/seg"));
+        assertEquals(3, SegFormerCheckpoint.readMeta(f.last()).step());
+        assertEquals("discriminative", RunConfig.read(f.config()).head());
+        assertFalse(Files.exists(f.dir().resolve("vae")));
+        Run bad = run("train", "--data", "x", "--head", "discriminative", "--vae", "y", "--device", "cpu");
+        assertEquals(2, bad.exit(), bad::toString);
+        assertTrue(bad.err().contains("belong to the diffusion head"), bad::toString);
+    }
+
+    @Test
+    void trainVaeWritesLightVaeWeights() throws Exception {
+        Run r = run("train-vae", "--data", dir.resolve("train").toString(), "--out", dir.toString(), "--name", "v",
+                "--resolution", "32", "--batch", "2", "--epochs", "1", "--device", "cpu",
+                "--threads", Integer.toString(Native.cpuThreads())); // exercised without changing the count
+        assertEquals(0, r.exit(), r::toString);
+        assertTrue(Files.isRegularFile(dir.resolve("v").resolve(VaeTrainer.WEIGHTS_FILE)));
+        assertTrue(r.out().contains("reconstruction pixel F1 "), r::toString);
+        assertTrue(r.out().contains("steps          3 in "), r::toString);
+    }
+
+    @Test
+    void usageErrorsAreOneLine() throws Exception {
+        Run none = run("train", "--device", "cpu");
+        CliExpectations.assertOneLineError(none, "no training data: give --data PATH");
+        Run vaeNone = run("train-vae", "--device", "cpu");
+        CliExpectations.assertOneLineError(vaeNone, "no training data: give --data PATH");
+        Files.createDirectories(dir.resolve("runs/taken"));
+        Files.writeString(dir.resolve("runs/taken/file"), "x");
+        CliExpectations.assertOneLineError(run(tiny("taken").toArray(String[]::new)), "already exists: continue that"
+                + " run with --resume");
+        CliExpectations.assertOneLineError(run("train", "--resume", dir.resolve("nothing").toString()),
+                "config.json: no such file (not the folder of a training run)");
+        CliExpectations.assertOneLineError(run("train", "--data", "x", "--threads", "0", "--device", "cpu"),
+                "--threads must be >= 1, got 0");
+        Run badHead = run("train", "--head", "gan");
+        assertEquals(2, badHead.exit());
+        assertTrue(badHead.err().contains("'gan' is not a head"), badHead::toString);
+        // Without injected readers, --data reaches the build's dataset readers.
+        StringWriter out = new StringWriter(), err = new StringWriter();
+        int exit = Main.commandLine().setOut(new PrintWriter(out)).setErr(new PrintWriter(err))
+                .execute("train", "--data", dir.resolve("d").toString(), "--device", "cpu");
+        CliExpectations.assertOneLineError(new Run(exit, out.toString(), err.toString()), "d: ");
+    }
+}
