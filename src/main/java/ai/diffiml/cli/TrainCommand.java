@@ -16,6 +16,7 @@ import ai.diffiml.train.Trainer;
 import ai.diffiml.train.VaeTrainer;
 import java.io.IOException;
 import java.io.PrintWriter;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.List;
@@ -184,29 +185,42 @@ public final class TrainCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--vae, --vae-epochs, --teacher, --val-steps and --val-ensemble"
                     + " belong to the diffusion head");
         }
+        for (Path p : new Path[] {encoderWeights, teacher}) {
+            if (p != null && !Files.exists(p)) {
+                throw new IllegalArgumentException(p + ": no such file");
+            }
+        }
+        boolean stage1 = diffusion && vae == null;
+        PrintWriter o = spec.commandLine().getOut();
+        Task task = null;
         try (BatchSource train = sources.training(data, res, b, seed);
                 BatchSource val = valData == null ? null : sources.validation(valData, res, b)) {
+            if (!stage1) { // weights are checked before a run folder is made
+                task = diffusion ? DiffusionTask.create(model, dev, seed, encoderWeights, vae)
+                        : DiscriminativeTask.create(seg, dev, seed, encoderWeights);
+            }
             Path dir = runOptions.newRunFolder(head);
             RunFolder run = new RunFolder(dir);
-            Path vaeUsed = vae != null ? vae : diffusion ? dir.resolve("vae") : null;
+            Path vaeUsed = stage1 ? dir.resolve("vae") : vae;
             new RunConfig(RunConfig.FORMAT, Instant.now().toString(), head, preset.label(), model, seg, settings, b,
                     data.toString(), valData == null ? null : valData.toString(),
-                    vaeUsed == null ? null : vaeUsed.toString(), diffusion && vae == null ? stage1Epochs : 0,
+                    vaeUsed == null ? null : vaeUsed.toString(), stage1 ? stage1Epochs : 0,
                     teacher == null ? null : teacher.toString(),
                     encoderWeights == null ? null : encoderWeights.toString()).write(run.config());
-            PrintWriter o = spec.commandLine().getOut();
             o.println("run folder " + dir);
             o.flush();
-            if (diffusion && vae == null) {
+            if (stage1) {
                 VaeTrainer.Result r = TrainVaeCommand.stage1(train, val, model, seed,
                         new VaeTrainer.Settings(stage1Epochs, 1e-4, 0.01), teacher, vaeUsed, dev);
                 o.printf(Locale.ROOT, "stage 1    LightVAE %d steps in %.1f s: mask reconstruction pixel F1 %.4f%n",
                         r.steps(), r.seconds(), r.mask().f1());
                 o.flush();
+                task = DiffusionTask.create(model, dev, seed, encoderWeights, vaeUsed);
             }
-            try (Task task = diffusion ? DiffusionTask.create(model, dev, seed, encoderWeights, vaeUsed)
-                    : DiscriminativeTask.create(seg, dev, seed, encoderWeights)) {
-                return train(task, settings, run, dev, train, val, Trainer.Start.fresh());
+            return train(task, settings, run, dev, train, val, Trainer.Start.fresh());
+        } finally {
+            if (task != null) {
+                task.close();
             }
         }
     }

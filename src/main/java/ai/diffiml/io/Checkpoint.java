@@ -61,6 +61,10 @@ import java.util.Set;
  * values are refused), checks that {@value #MODEL_FILE} holds exactly the tensors the JSON lists, builds the model
  * from the config and loads the weights through {@link ModuleWeights}, which names every mismatch. Every error is a
  * {@link WeightFileException} of one line naming the file.
+ *
+ * <p>{@link SegFormerCheckpoint} stores the discriminative baseline in the same layout through the package-private
+ * helpers here ({@link #commit}, {@link #readDescription}, {@link #readListedWeights}); {@link #loadOptimizer} takes
+ * any {@link Module}.
  */
 public final class Checkpoint {
     /** The value of {@link Meta#format()}. */

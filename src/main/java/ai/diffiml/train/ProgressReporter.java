@@ -44,9 +44,15 @@ final class ProgressReporter implements AutoCloseable {
         }
     }
 
-    /** A line for the log: above the bar on a terminal (the bar redraws below it), at INFO otherwise. */
+    /** A line for the log: on a terminal it replaces the bar's line (the bar redraws below it), else at INFO. */
     void note(String line) {
-        log.info(line);
+        if (bar != null && !closed) {
+            System.err.print("\r\033[2K" + line + System.lineSeparator());
+            System.err.flush();
+            bar.refresh();
+        } else {
+            log.info(line);
+        }
     }
 
     /** Ends the bar (idempotent). */

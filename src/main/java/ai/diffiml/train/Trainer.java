@@ -211,8 +211,8 @@ public final class Trainer {
         Result run(AdamW opt, MetricsLog log, ProgressReporter progress) throws IOException {
             long total = schedule.totalIterations();
             if (step > 0) {
-                progress.note(String.format(Locale.ROOT, "resuming %s at step %d of %d (epoch %d, batch %d)",
-                        run.dir(), step, total, epoch + 1, index));
+                progress.note(String.format(Locale.ROOT, "resuming %s at step %d of %d (epoch %d, batch %d of %d)",
+                        run.dir(), step, total, epoch + 1, index + 1, perEpoch));
             }
             while (step < total) {
                 if (stopRequested || timeIsUp()) {
@@ -226,7 +226,7 @@ public final class Trainer {
                 StepReport r = trainStep(opt);
                 log.append(record(r));
                 boolean epochEnd = index == perEpoch - 1;
-                progress.update(step, String.format(Locale.ROOT, "loss %.4f lr %.2e %.1f img/s", r.loss(), r.lr(),
+                progress.update(step, String.format(Locale.ROOT, "loss %.4f lr %.1e %.1f img/s", r.loss(), r.lr(),
                         images / Math.max(trainSeconds, 1e-9)), epochEnd);
                 listener.afterStep(r);
                 if (epochEnd) {

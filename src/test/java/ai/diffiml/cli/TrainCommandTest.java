@@ -207,6 +207,9 @@ class TrainCommandTest {
         Files.writeString(dir.resolve("runs/taken/file"), "x");
         CliExpectations.assertOneLineError(run(tiny("taken").toArray(String[]::new)), "already exists: continue that"
                 + " run with --resume");
+        CliExpectations.assertOneLineError(run(tiny("novae", "--vae", dir.resolve("missing").toString())
+                .toArray(String[]::new)), "missing: no such file");
+        assertFalse(Files.exists(dir.resolve("runs/novae")), "a run folder was made for a run that cannot start");
         CliExpectations.assertOneLineError(run("train", "--resume", dir.resolve("nothing").toString()),
                 "config.json: no such file (not the folder of a training run)");
         CliExpectations.assertOneLineError(run("train", "--data", "x", "--threads", "0", "--device", "cpu"),
