@@ -75,16 +75,17 @@ public final class TrainCommand implements Callable<Integer> {
                     + " Default: ${DEFAULT-VALUE}.")
     private String head;
 
-    @Option(names = "--variant", paramLabel = "b0..b5", description = "Mix Transformer variant.")
+    @Option(names = "--variant", paramLabel = "b0..b5", description = "Mix Transformer variant. Default: the preset's.")
     private String variant;
 
-    @Option(names = "--resolution", paramLabel = "<px>", description = "Training size in pixels (multiple of 32).")
+    @Option(names = "--resolution", paramLabel = "<px>",
+            description = "Training size in pixels (multiple of 32). Default: the preset's.")
     private Integer resolution;
 
-    @Option(names = "--batch", paramLabel = "<n>", description = "Samples per batch.")
+    @Option(names = "--batch", paramLabel = "<n>", description = "Samples per batch. Default: the preset's.")
     private Integer batch;
 
-    @Option(names = "--epochs", paramLabel = "<n>", description = "Epochs.")
+    @Option(names = "--epochs", paramLabel = "<n>", description = "Epochs. Default: the preset's.")
     private Integer epochs;
 
     @Option(names = "--lr", paramLabel = "<lr>", defaultValue = "1e-4",
@@ -108,10 +109,12 @@ public final class TrainCommand implements Callable<Integer> {
                     + " Default: ${DEFAULT-VALUE}.")
     private int checkpointEvery;
 
-    @Option(names = "--val-steps", paramLabel = "<n>", description = "DDIM steps of validation predictions.")
+    @Option(names = "--val-steps", paramLabel = "<n>",
+            description = "DDIM steps of validation predictions. Default: the preset's.")
     private Integer valSteps;
 
-    @Option(names = "--val-ensemble", paramLabel = "<n>", description = "Chains of validation predictions.")
+    @Option(names = "--val-ensemble", paramLabel = "<n>",
+            description = "Chains of validation predictions. Default: the preset's.")
     private Integer valEnsemble;
 
     @Option(names = "--time-limit", paramLabel = "<minutes>",
@@ -123,7 +126,8 @@ public final class TrainCommand implements Callable<Integer> {
                     + " light_vae_weights.pth, or a DiffIML checkpoint. Without it stage 1 runs first.")
     private Path vae;
 
-    @Option(names = "--vae-epochs", paramLabel = "<n>", description = "Stage-1 epochs when no --vae is given.")
+    @Option(names = "--vae-epochs", paramLabel = "<n>",
+            description = "Stage-1 epochs when no --vae is given. Default: the preset's.")
     private Integer vaeEpochs;
 
     @Option(names = "--encoder-weights", paramLabel = "<path>",

@@ -34,8 +34,10 @@ import org.slf4j.LoggerFactory;
  * learning rate of iteration s; {@code last/} holds the weights (BatchNorm statistics included), the AdamW moments
  * and step counts, the encoder's forward count and the next data position. Validation changes no state (inference
  * mode, fixed sampling seeds). So on the CPU backend, a run resumed from {@code last/} ends with weights
- * bit-identical to an uninterrupted run (same thread count: the kernels' reductions are deterministic for a fixed
- * number of threads).
+ * bit-identical to an uninterrupted run with the same thread count. (Caveat: a few CPU kernels, e.g. the losses and
+ * the gradient norm, sum in double with an OpenMP {@code reduction}, whose partial sums libgomp combines in
+ * thread-completion order; with up to 2 threads that order cannot change the result, with more it can in rare
+ * cases change the last bit of the float result, in resumed and uninterrupted runs alike.)
  *
  * <p>A run stops early, at a step boundary and with {@code last/} written, when {@link #requestStop()} is called
  * (e.g. from a Ctrl-C hook) or the settings' time limit has passed.
