@@ -2,6 +2,8 @@ package ai.diffiml.cli;
 
 import java.io.IOException;
 import java.io.PrintWriter;
+import ai.diffiml.synth.SynthGenerator;
+import ai.diffiml.synth.SynthOptions;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.LocalDateTime;
@@ -39,13 +41,35 @@ public final class RunOptions {
                     + " distil the LightVAE from in stage 1.")
     Path teacher;
 
-    /** The training data, or an IllegalArgumentException saying it is needed. */
-    Path requireData() {
-        if (data == null) {
-            throw new IllegalArgumentException("no training data: give --data PATH (a dataset of images and"
-                    + " masks)");
+    /** Where the built-in synthetic datasets live (relative to the working folder) when no --data is given. */
+    static final Path SYNTH_TRAIN = Path.of("data", "synth", "train");
+    static final Path SYNTH_VAL = Path.of("data", "synth", "val");
+    static final int SYNTH_TRAIN_COUNT = 1500;
+    static final int SYNTH_VAL_COUNT = 200;
+
+    /**
+     * The training data. Without --data: the built-in synthetic datasets {@code data/synth/train} (1500 images,
+     * seed 1) and {@code data/synth/val} (200 images, seed 2, also the validation set unless --val-data is given),
+     * generated once and reused (their manifest records the options).
+     */
+    Path dataOrSynthetic(PrintWriter log) throws IOException {
+        if (data != null) {
+            return data;
+        }
+        data = synthetic(SYNTH_TRAIN, SynthOptions.defaults().withCount(SYNTH_TRAIN_COUNT).withSeed(1), log);
+        if (valData == null) {
+            valData = synthetic(SYNTH_VAL, SynthOptions.defaults().withCount(SYNTH_VAL_COUNT).withSeed(2), log);
         }
         return data;
+    }
+
+    private static Path synthetic(Path dir, SynthOptions options, PrintWriter log) throws IOException {
+        boolean present = Files.isDirectory(dir.resolve("Tp"));
+        log.println((present ? "using" : "generating") + " the built-in synthetic dataset " + dir + " ("
+                + options.count() + " images)" + (present ? "" : "; later runs reuse it"));
+        log.flush();
+        SynthGenerator.ensure(dir, options, i -> { });
+        return dir;
     }
 
     /** {@code out/name} (default name: prefix-date-time), created; refused when it exists and is not empty. */

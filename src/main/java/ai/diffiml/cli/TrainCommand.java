@@ -145,7 +145,7 @@ public final class TrainCommand implements Callable<Integer> {
     private final DataSources sources;
 
     public TrainCommand() {
-        this(DataSources.NONE);
+        this(DataSources.LOADER);
     }
 
     /** With the given dataset readers (tests, or a build that wires its own). */
@@ -168,7 +168,7 @@ public final class TrainCommand implements Callable<Integer> {
     }
 
     private int newRun(Device dev) throws IOException {
-        Path data = runOptions.requireData();
+        Path data = runOptions.dataOrSynthetic(spec.commandLine().getOut());
         Path valData = runOptions.valData, teacher = runOptions.teacher;
         long seed = runOptions.seed;
         boolean diffusion = head.equals("diffusion");

@@ -67,7 +67,7 @@ public final class TrainVaeCommand implements Callable<Integer> {
     private final DataSources sources;
 
     public TrainVaeCommand() {
-        this(DataSources.NONE);
+        this(DataSources.LOADER);
     }
 
     /** With the given dataset readers (tests, or a build that wires its own). */
@@ -79,7 +79,7 @@ public final class TrainVaeCommand implements Callable<Integer> {
     public Integer call() {
         PrintWriter err = spec.commandLine().getErr();
         try {
-            Path data = run.requireData();
+            Path data = run.dataOrSynthetic(spec.commandLine().getOut());
             threads.apply();
             Device dev = device.resolve();
             ModelConfig config = ModelConfig.paper().withResolution(resolution);

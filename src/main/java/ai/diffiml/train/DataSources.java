@@ -1,6 +1,9 @@
 package ai.diffiml.train;
 
 import ai.diffiml.data.BatchSource;
+import ai.diffiml.data.DataLoader;
+import ai.diffiml.data.DatasetReaders;
+import ai.diffiml.data.LoaderOptions;
 import java.io.IOException;
 import java.nio.file.Path;
 
@@ -17,21 +20,19 @@ public interface DataSources {
     /** Validation batches of {@code resolution} px: no augmentation, a fixed order. */
     BatchSource validation(Path data, int resolution, int batchSize) throws IOException;
 
-    /** What a build without a dataset reader offers: nothing, with a message saying so. */
-    DataSources NONE = new DataSources() {
+    /**
+     * The real thing: {@link DatasetReaders#open} (BenCo folder or JSON list, MVSS list, image folder) and a
+     * {@link DataLoader} with the method's augmentation for training, plain resize for validation.
+     */
+    DataSources LOADER = new DataSources() {
         @Override
-        public BatchSource training(Path data, int resolution, int batchSize, long seed) {
-            throw unavailable(data);
+        public BatchSource training(Path data, int resolution, int batchSize, long seed) throws IOException {
+            return DataLoader.open(DatasetReaders.open(data), LoaderOptions.training(resolution, batchSize, seed));
         }
 
         @Override
-        public BatchSource validation(Path data, int resolution, int batchSize) {
-            throw unavailable(data);
-        }
-
-        private IllegalArgumentException unavailable(Path data) {
-            return new IllegalArgumentException(data + ": this build has no dataset reader wired into the training"
-                    + " commands yet (ai.diffiml.data.DataLoader)");
+        public BatchSource validation(Path data, int resolution, int batchSize) throws IOException {
+            return DataLoader.open(DatasetReaders.open(data), LoaderOptions.validation(resolution, batchSize));
         }
     };
 }

@@ -199,10 +199,9 @@ class TrainCommandTest {
 
     @Test
     void usageErrorsAreOneLine() throws Exception {
-        Run none = run("train", "--device", "cpu");
-        CliExpectations.assertOneLineError(none, "no training data: give --data PATH");
-        Run vaeNone = run("train-vae", "--device", "cpu");
-        CliExpectations.assertOneLineError(vaeNone, "no training data: give --data PATH");
+        String absent = dir.resolve("absent").toString();
+        CliExpectations.assertOneLineError(run("train", "--device", "cpu", "--data", absent), absent);
+        CliExpectations.assertOneLineError(run("train-vae", "--device", "cpu", "--data", absent), absent);
         Files.createDirectories(dir.resolve("runs/taken"));
         Files.writeString(dir.resolve("runs/taken/file"), "x");
         CliExpectations.assertOneLineError(run(tiny("taken").toArray(String[]::new)), "already exists: continue that"
