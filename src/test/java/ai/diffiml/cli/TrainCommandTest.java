@@ -199,9 +199,11 @@ class TrainCommandTest {
 
     @Test
     void usageErrorsAreOneLine() throws Exception {
-        String absent = dir.resolve("absent").toString();
-        CliExpectations.assertOneLineError(run("train", "--device", "cpu", "--data", absent), absent);
-        CliExpectations.assertOneLineError(run("train-vae", "--device", "cpu", "--data", absent), absent);
+        String data = dir.resolve("train").toString();
+        CliExpectations.assertOneLineError(run("train", "--device", "cpu", "--data", data, "--batch", "0",
+                "--out", dir.resolve("runs").toString()), "--batch must be >= 1, got 0");
+        CliExpectations.assertOneLineError(run("train-vae", "--device", "cpu", "--data", data, "--resolution", "33",
+                "--out", dir.resolve("runs").toString()), "resolution must be a positive multiple of 32");
         Files.createDirectories(dir.resolve("runs/taken"));
         Files.writeString(dir.resolve("runs/taken/file"), "x");
         CliExpectations.assertOneLineError(run(tiny("taken").toArray(String[]::new)), "already exists: continue that"
