@@ -133,7 +133,8 @@ summary "other tests: $o_tests found, $o_skipped skipped, $o_failed failed, $o_e
 section "benchmarks"
 if [[ -f $carry/benchmarks.jar ]]; then
   # shellcheck disable=SC2086
-  timeout "${BENCH_TIMEOUT:-180}" "$java" -jar "$carry/benchmarks.jar" ${JMH_ARGS:--f 1 -wi 1 -i 3 -w 1s -r 1s} \
+  timeout "${BENCH_TIMEOUT:-180}" "$java" -cp "$carry/benchmarks.jar:$carry/diffiml-native.jar" org.openjdk.jmh.Main \
+    ${JMH_ARGS:--f 1 -wi 1 -i 3 -w 1s -r 1s} \
     -rf json -rff "$out/jmh.json" 2>&1 | tee "$out/jmh.txt"
   bench_rc=${PIPESTATUS[0]}
   summary "benchmarks: exit $bench_rc (jmh.json, jmh.txt)"
