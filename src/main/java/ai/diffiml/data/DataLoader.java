@@ -61,6 +61,9 @@ public final class DataLoader implements BatchSource {
     private final LoaderReport report;
     private final ExecutorService pool;
     private final String threadPrefix;
+    // The pool's threads, joined on close: awaitTermination returns when the tasks are done, a moment before the
+    // threads themselves have exited.
+    private final java.util.List<Thread> workers = new java.util.concurrent.CopyOnWriteArrayList<>();
     private final Map<Long, Job> jobs = new HashMap<>();
     private int cachedEpoch = -1;
     private int[] cachedOrder;
@@ -75,6 +78,7 @@ public final class DataLoader implements BatchSource {
         this.pool = Executors.newFixedThreadPool(options.threads(), r -> {
             Thread t = new Thread(r, threadPrefix + count.incrementAndGet());
             t.setDaemon(true);
+            workers.add(t);
             return t;
         });
         Scan scan;
@@ -236,6 +240,10 @@ public final class DataLoader implements BatchSource {
         try {
             if (!pool.awaitTermination(60, TimeUnit.SECONDS)) {
                 LOG.warn("data loader threads {}* still running 60 s after close", threadPrefix);
+            } else {
+                for (Thread t : workers) {
+                    t.join(10_000);
+                }
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
