@@ -92,10 +92,7 @@ public final class InfoCommand implements Callable<Integer> {
     }
 
     private int usageError(String message) {
-        PrintWriter err = spec.commandLine().getErr();
-        err.println("error: " + message.replace('\n', ' '));
-        err.flush();
-        return Main.EXIT_USAGE;
+        return Main.fail(spec.commandLine().getErr(), message, Main.EXIT_USAGE);
     }
 
     private static void row(PrintWriter out, String key, Object value) {

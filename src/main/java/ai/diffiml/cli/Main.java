@@ -1,6 +1,7 @@
 package ai.diffiml.cli;
 
 import ai.diffiml.backend.BackendUnavailableException;
+import java.io.PrintWriter;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -49,10 +50,15 @@ public final class Main implements Callable<Integer> {
 
     private static int handleExecutionException(Exception e, CommandLine cl, ParseResult parsed) throws Exception {
         if (e instanceof BackendUnavailableException) {
-            cl.getErr().println("error: " + e.getMessage().replace('\n', ' '));
-            cl.getErr().flush();
-            return EXIT_USAGE;
+            return fail(cl.getErr(), e.getMessage(), EXIT_USAGE);
         }
         throw e;
+    }
+
+    /** One line on stderr, "error: " and the message (line breaks flattened); returns {@code code}. */
+    static int fail(PrintWriter err, String message, int code) {
+        err.println("error: " + String.valueOf(message).replace('\n', ' '));
+        err.flush();
+        return code;
     }
 }

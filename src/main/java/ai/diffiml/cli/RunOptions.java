@@ -93,11 +93,4 @@ public final class RunOptions {
         Files.createDirectories(dir);
         return dir;
     }
-
-    /** One line on stderr, "error: " and the message; returns {@code code}. */
-    static int fail(PrintWriter err, String message, int code) {
-        err.println("error: " + String.valueOf(message).replace('\n', ' '));
-        err.flush();
-        return code;
-    }
 }

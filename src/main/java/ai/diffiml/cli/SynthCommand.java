@@ -101,9 +101,6 @@ public final class SynthCommand implements Callable<Integer> {
     }
 
     private int usageError(String message) {
-        PrintWriter err = spec.commandLine().getErr();
-        err.println("error: " + message.replace('\n', ' '));
-        err.flush();
-        return Main.EXIT_USAGE;
+        return Main.fail(spec.commandLine().getErr(), message, Main.EXIT_USAGE);
     }
 }

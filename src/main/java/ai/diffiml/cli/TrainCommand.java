@@ -161,9 +161,9 @@ public final class TrainCommand implements Callable<Integer> {
             Device dev = device.resolve();
             return resume != null ? resumeRun(dev) : newRun(dev);
         } catch (IllegalArgumentException | IOException e) {
-            return RunOptions.fail(err, e.getMessage(), Main.EXIT_USAGE);
+            return Main.fail(err, e.getMessage(), Main.EXIT_USAGE);
         } catch (IllegalStateException e) {
-            return RunOptions.fail(err, e.getMessage(), 1);
+            return Main.fail(err, e.getMessage(), 1);
         }
     }
 

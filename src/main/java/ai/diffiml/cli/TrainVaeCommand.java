@@ -99,9 +99,9 @@ public final class TrainVaeCommand implements Callable<Integer> {
             o.flush();
             return 0;
         } catch (IllegalArgumentException | IOException e) {
-            return RunOptions.fail(err, e.getMessage(), Main.EXIT_USAGE);
+            return Main.fail(err, e.getMessage(), Main.EXIT_USAGE);
         } catch (IllegalStateException e) {
-            return RunOptions.fail(err, e.getMessage(), 1);
+            return Main.fail(err, e.getMessage(), 1);
         }
     }
 
