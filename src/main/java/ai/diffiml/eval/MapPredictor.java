@@ -1,0 +1,40 @@
+package ai.diffiml.eval;
+
+import java.awt.image.BufferedImage;
+
+/**
+ * What the evaluation needs from a model: one image in, its tampering probability map (and, where the model has
+ * one, an uncertainty map) and an image-level score out. Implementations may be called from one thread at a time.
+ */
+public interface MapPredictor {
+    /**
+     * Side of the square input the model works at: "resize" scoring ({@link ScoringMode#RESIZE}) happens on this
+     * grid (512 for the paper's model).
+     */
+    int resolution();
+
+    /**
+     * Predicts one image (8-bit RGB; the evaluation passes {@link BufferedImage#TYPE_3BYTE_BGR} images).
+     *
+     * @throws RuntimeException when the image cannot be predicted; the evaluation reports it and goes on
+     */
+    Prediction predict(BufferedImage image);
+
+    /**
+     * One image's prediction.
+     *
+     * @param probability per-pixel tampering probability in [0, 1] at the image's size (a map of another size is
+     *     resampled to whatever grid it is scored on)
+     * @param modelProbability the same at the model's resolution, {@link #resolution()} square, before it was
+     *     resized to the image: what "resize" scoring uses as it is (IMDL-BenCo compares the model's own output);
+     *     null when the model gives none, and "resize" scoring then resamples {@code probability}
+     * @param uncertainty per-pixel spread of the prediction (e.g. over ensemble members), any size; null when the
+     *     model has none
+     * @param score image-level score in [0, 1], e.g. the maximum probability
+     */
+    record Prediction(FloatMap probability, FloatMap modelProbability, FloatMap uncertainty, double score) {
+        public Prediction {
+            java.util.Objects.requireNonNull(probability, "probability");
+        }
+    }
+}
