@@ -5,7 +5,6 @@ import ai.diffiml.eval.EvalReport;
 import ai.diffiml.eval.EvalSettings;
 import ai.diffiml.eval.Gallery;
 import ai.diffiml.eval.ImageResult;
-import ai.diffiml.eval.robustness.Attack;
 import ai.diffiml.eval.robustness.AttackKind;
 import java.io.IOException;
 import java.util.Base64;
@@ -47,7 +46,8 @@ public final class HtmlReport {
         b.append("<p>Pixel scores: prediction &gt; 0.5 (strict), mean over tampered images only. Image scores: the"
                 + " image score (maximum probability) &gt; 0.5. MVSS-Net's image F1 is the harmonic mean of"
                 + " sensitivity and specificity, not the F1 of the row above it.</p>\n");
-        resultTable(b, report.clean());
+        table(b, new ResultTable(report.clean()).rows());
+        b.append("<p class=\"muted\">").append(esc(ResultTable.AVERAGE_NOTE)).append("</p>\n");
         if (!report.attacked().isEmpty()) {
             robustness(b, report);
         }
@@ -79,14 +79,17 @@ public final class HtmlReport {
         b.append("<tr><th>").append(esc(key)).append("</th><td>").append(esc(value)).append("</td></tr>\n");
     }
 
-    private static void resultTable(StringBuilder b, List<DatasetResult> results) {
-        b.append("<table>\n<tr><th>metric</th>");
-        results.forEach(r -> b.append("<th>").append(esc(r.name())).append("</th>"));
-        b.append("<th>").append(ResultTable.AVERAGE).append("</th></tr>\n");
-        for (Metric m : Metric.values()) {
-            b.append("<tr><th>").append(esc(m.label())).append("</th>");
-            results.forEach(r -> b.append("<td class=\"n\">").append(m.format(m.of(r))).append("</td>"));
-            b.append("<td class=\"n\">").append(m.format(m.average(results))).append("</td></tr>\n");
+    /** An HTML table of formatted cells: the first row is the header, the first column row labels. */
+    private static void table(StringBuilder b, List<List<String>> rows) {
+        b.append("<table>\n");
+        for (int i = 0; i < rows.size(); i++) {
+            b.append("<tr>");
+            List<String> row = rows.get(i);
+            for (int c = 0; c < row.size(); c++) {
+                boolean head = i == 0 || c == 0;
+                b.append(head ? "<th>" : "<td class=\"n\">").append(esc(row.get(c))).append(head ? "</th>" : "</td>");
+            }
+            b.append("</tr>\n");
         }
         b.append("</table>\n");
     }
@@ -99,24 +102,8 @@ public final class HtmlReport {
             b.append("<h3>").append(kind.label()).append(" (").append(kind.strengthName()).append(")</h3>\n");
             b.append("<img alt=\"pixel F1 under ").append(kind.label()).append("\" src=\"")
                     .append(dataUri("image/png", RobustnessPlot.png(report, kind))).append("\">\n");
-            Map<Attack, List<DatasetResult>> levels = report.attacked(kind);
-            b.append("<table>\n<tr><th>").append(esc(kind.strengthName())).append("</th>");
-            report.datasetNames().forEach(n -> b.append("<th>").append(esc(n)).append("</th>"));
-            b.append("<th>").append(ResultTable.AVERAGE).append("</th></tr>\n");
-            b.append("<tr><th>clean</th>");
-            report.clean().forEach(r -> b.append(cell(Metric.PIXEL_F1.of(r))));
-            b.append(cell(Metric.PIXEL_F1.average(report.clean()))).append("</tr>\n");
-            for (Map.Entry<Attack, List<DatasetResult>> e : levels.entrySet()) {
-                b.append("<tr><th>").append(e.getKey().strength()).append("</th>");
-                e.getValue().forEach(r -> b.append(cell(Metric.PIXEL_F1.of(r))));
-                b.append(cell(Metric.PIXEL_F1.average(e.getValue()))).append("</tr>\n");
-            }
-            b.append("</table>\n");
+            table(b, RobustnessTable.rows(report, kind));
         }
-    }
-
-    private static String cell(double v) {
-        return "<td class=\"n\">" + Metric.PIXEL_F1.format(v) + "</td>";
     }
 
     private static void gallery(StringBuilder b, EvalReport report) {

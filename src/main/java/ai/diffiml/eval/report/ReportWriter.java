@@ -40,11 +40,15 @@ public final class ReportWriter {
         return "robustness-" + kind.label() + ".png";
     }
 
-    /** The Markdown of {@value #TABLE_MD}: a line on the scoring mode and the checkpoint, then the table. */
+    /**
+     * The Markdown of {@value #TABLE_MD}: a line on the scoring mode and the checkpoint, the results table, and with
+     * a robustness sweep the pixel F1 under every attack ({@link RobustnessTable}).
+     */
     public static String markdown(EvalReport report) {
         EvalSettings s = report.settings();
         return "Scoring: " + s.scoring().describe(s.resolution()) + ". Checkpoint: " + s.checkpoint() + ".\n\n"
-                + new ResultTable(report.clean()).markdown();
+                + new ResultTable(report.clean()).markdown() + "\n" + ResultTable.AVERAGE_NOTE + "\n"
+                + RobustnessTable.markdown(report);
     }
 
     /** Refuses {@code dir} when it exists and is not an empty folder. */

@@ -11,6 +11,9 @@ import java.util.List;
 public final class ResultTable {
     /** Header of the average column. */
     public static final String AVERAGE = "Average";
+    /** What the average column holds, printed under the table. */
+    public static final String AVERAGE_NOTE = "Average: the mean over datasets of each score (a dataset where a"
+            + " score is undefined is left out of its mean); counts are totals.";
 
     private final List<DatasetResult> results;
 
@@ -20,6 +23,11 @@ public final class ResultTable {
 
     /** The table in Markdown, columns padded so that it reads as plain text too. */
     public String markdown() {
+        return MarkdownTable.render(rows());
+    }
+
+    /** The header row and one row per metric, as formatted cells. */
+    List<List<String>> rows() {
         List<List<String>> rows = new ArrayList<>();
         List<String> header = new ArrayList<>();
         header.add("metric");
@@ -33,41 +41,7 @@ public final class ResultTable {
             row.add(m.format(m.average(results)));
             rows.add(row);
         }
-        int[] width = new int[header.size()];
-        for (List<String> row : rows) {
-            for (int c = 0; c < row.size(); c++) {
-                width[c] = Math.max(width[c], escape(row.get(c)).length());
-            }
-        }
-        StringBuilder b = new StringBuilder();
-        for (int i = 0; i < rows.size(); i++) {
-            line(b, rows.get(i), width, false);
-            if (i == 0) {
-                line(b, null, width, true);
-            }
-        }
-        return b.toString();
-    }
-
-    private static void line(StringBuilder b, List<String> row, int[] width, boolean rule) {
-        b.append('|');
-        for (int c = 0; c < width.length; c++) {
-            if (rule) {
-                String dashes = "-".repeat(width[c] + 1); // label column left-aligned, numbers right-aligned
-                b.append(c == 0 ? ":" + dashes : dashes + ":");
-            } else {
-                String cell = escape(row.get(c));
-                String pad = " ".repeat(width[c] - cell.length());
-                b.append(' ').append(c == 0 ? cell + pad : pad + cell).append(' ');
-            }
-            b.append('|');
-        }
-        b.append('\n');
-    }
-
-    /** A cell's text with Markdown table syntax neutralised. */
-    private static String escape(String s) {
-        return s.replace("|", "\\|").replace('\n', ' ');
+        return rows;
     }
 
     /** The table as CSV: a header {@code metric,<datasets...>,average} and one row per metric (by its key). */
