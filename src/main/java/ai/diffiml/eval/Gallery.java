@@ -14,7 +14,7 @@ import java.util.function.Supplier;
 public final class Gallery {
     /** One image of the gallery: its scores and thumbnails (uncertainty null when the model gives none). */
     public record Entry(int index, String id, double f1, double score, byte[] photoJpeg, byte[] truthPng,
-            byte[] predictionPng, byte[] uncertaintyPng, float uncertaintyMax) {}
+            byte[] predictionJpeg, byte[] uncertaintyJpeg, float uncertaintyMax) {}
 
     private static final Comparator<Entry> BEST_FIRST = Comparator.comparingDouble(Entry::f1).reversed()
             .thenComparingInt(Entry::index);

@@ -19,8 +19,9 @@ import org.bytedeco.opencv.opencv_core.Size;
 
 /**
  * Small encoded pictures for the report's gallery, all the same size for one image (its aspect ratio, the longer
- * side at most {@code side} pixels): the photo as JPEG, the ground truth as a black-and-white PNG, and maps as PNGs
- * in the "inferno" colour map (black 0, yellow at the map's top value).
+ * side at most {@code side} pixels): the photo as JPEG, the ground truth as a black-and-white PNG, and maps as JPEGs
+ * in the "inferno" colour map (black 0, yellow at the map's top value; JPEG because smooth colour maps compress
+ * several times smaller than as PNG, which keeps the HTML report small).
  */
 public final class Thumbnails {
     private Thumbnails() {}
@@ -50,7 +51,7 @@ public final class Thumbnails {
         }
     }
 
-    /** {@code map} resampled to {@code w x h}, values 0..{@code top} coloured (inferno), as PNG. */
+    /** {@code map} resampled to {@code w x h}, values 0..{@code top} coloured (inferno), as JPEG quality 85. */
     public static byte[] map(FloatMap map, int w, int h, float top) {
         OpenCv.load();
         float[] v = map.resized(w, h).values();
@@ -65,7 +66,7 @@ public final class Thumbnails {
             if (colour.type() != CV_8UC3) {
                 throw new IllegalStateException("colour map gave type " + colour.type());
             }
-            return encode(colour, ".png", IMWRITE_PNG_COMPRESSION, 9);
+            return encode(colour, ".jpg", IMWRITE_JPEG_QUALITY, 85);
         }
     }
 

@@ -134,13 +134,13 @@ class EvaluatorTest {
         assertEquals(List.of("Tp/t0.png", "Tp/t1.png"), g.best().stream().map(Gallery.Entry::id).toList());
         assertEquals(List.of("Tp/t4.png", "Tp/t2.png"), g.worst().stream().map(Gallery.Entry::id).toList());
         Gallery.Entry e = g.best().get(0);
-        assertTrue(e.photoJpeg().length > 100 && e.truthPng().length > 50 && e.predictionPng().length > 50);
+        assertTrue(e.photoJpeg().length > 100 && e.truthPng().length > 50 && e.predictionJpeg().length > 50);
         assertEquals(0.1f, e.uncertaintyMax(), 1e-6f);
         Gallery small = new Gallery(4, 24); // 5 tampered images: the worst end shows only the one not among the best
         new Evaluator(new EvalFixtures.BrightnessPredictor(32, false), ScoringMode.RESIZE, 0).evaluate("tiny",
                 samples, null, small, null);
         assertEquals(4, small.best().size());
         assertEquals(List.of("Tp/t4.png"), small.worst().stream().map(Gallery.Entry::id).toList());
-        assertNull(small.best().get(0).uncertaintyPng());
+        assertNull(small.best().get(0).uncertaintyJpeg());
     }
 }

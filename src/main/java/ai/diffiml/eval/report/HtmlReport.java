@@ -129,13 +129,13 @@ public final class HtmlReport {
             b.append("<figure>");
             img(b, "photo", "image/jpeg", e.photoJpeg());
             img(b, "ground truth", "image/png", e.truthPng());
-            img(b, "prediction", "image/png", e.predictionPng());
-            if (e.uncertaintyPng() != null) {
-                img(b, "uncertainty", "image/png", e.uncertaintyPng());
+            img(b, "prediction", "image/jpeg", e.predictionJpeg());
+            if (e.uncertaintyJpeg() != null) {
+                img(b, "uncertainty", "image/jpeg", e.uncertaintyJpeg());
             }
             b.append("<figcaption>").append(esc(e.id())).append(String.format(Locale.ROOT,
                     "<br>F1 %.4f, score %.4f", e.f1(), e.score()));
-            b.append(e.uncertaintyPng() == null ? ", no uncertainty map"
+            b.append(e.uncertaintyJpeg() == null ? ", no uncertainty map"
                     : String.format(Locale.ROOT, ", uncertainty max %.4f", e.uncertaintyMax()));
             b.append("</figcaption></figure>\n");
         }
