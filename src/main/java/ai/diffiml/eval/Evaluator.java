@@ -1,14 +1,10 @@
 package ai.diffiml.eval;
 
-import static org.bytedeco.opencv.global.opencv_core.CV_8UC3;
-
 import ai.diffiml.data.ImageFiles;
 import ai.diffiml.data.Sample;
 import ai.diffiml.data.Seeds;
 import ai.diffiml.data.UnreadableImageException;
 import ai.diffiml.eval.robustness.Attack;
-import java.awt.image.BufferedImage;
-import java.awt.image.DataBufferByte;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
@@ -81,7 +77,7 @@ public final class Evaluator {
             long start = System.nanoTime();
             MapPredictor.Prediction p;
             try {
-                p = predictor.predict(toBufferedImage(input));
+                p = predictor.predict(input);
             } catch (RuntimeException e) {
                 return ImageResult.failed(s.id(), s.image(), s.tampered(), s.image() + ": prediction failed: "
                         + (e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage()));
@@ -139,22 +135,5 @@ public final class Evaluator {
         float uMax = u == null ? 0 : Math.max(0, u.max());
         return new Gallery.Entry(index, id, f1, p.score(), Thumbnails.photo(photo, w, h), Thumbnails.mask(truth, w, h),
                 Thumbnails.map(p.probability(), w, h, 1f), u == null ? null : Thumbnails.map(u, w, h, uMax), uMax);
-    }
-
-    /** An 8-bit BGR Mat as a {@link BufferedImage#TYPE_3BYTE_BGR} image (same byte order, one copy). */
-    public static BufferedImage toBufferedImage(Mat bgr) {
-        if (bgr.type() != CV_8UC3) {
-            throw new IllegalArgumentException("expected an 8-bit 3-channel image, got type " + bgr.type());
-        }
-        BufferedImage out = new BufferedImage(bgr.cols(), bgr.rows(), BufferedImage.TYPE_3BYTE_BGR);
-        byte[] target = ((DataBufferByte) out.getRaster().getDataBuffer()).getData();
-        if (bgr.isContinuous()) {
-            bgr.data().get(target);
-        } else {
-            try (Mat c = bgr.clone()) {
-                c.data().get(target);
-            }
-        }
-        return out;
     }
 }

@@ -1,6 +1,6 @@
 package ai.diffiml.eval;
 
-import java.awt.image.BufferedImage;
+import org.bytedeco.opencv.opencv_core.Mat;
 
 /**
  * What the evaluation needs from a model: one image in, its tampering probability map (and, where the model has
@@ -14,11 +14,12 @@ public interface MapPredictor {
     int resolution();
 
     /**
-     * Predicts one image (8-bit RGB; the evaluation passes {@link BufferedImage#TYPE_3BYTE_BGR} images).
+     * Predicts one image: an 8-bit, 3-channel BGR OpenCV image as {@link ai.diffiml.data.ImageFiles#readImage}
+     * returns it, which stays the caller's (not changed, not closed).
      *
      * @throws RuntimeException when the image cannot be predicted; the evaluation reports it and goes on
      */
-    Prediction predict(BufferedImage image);
+    Prediction predict(Mat bgr);
 
     /**
      * One image's prediction.

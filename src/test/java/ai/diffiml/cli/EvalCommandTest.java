@@ -10,7 +10,6 @@ import ai.diffiml.eval.LoadedPredictor;
 import ai.diffiml.eval.report.ReportWriter;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import java.awt.image.BufferedImage;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;
@@ -18,6 +17,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Stream;
+import org.bytedeco.opencv.opencv_core.Mat;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -64,8 +64,8 @@ class EvalCommandTest {
             }
 
             @Override
-            public Prediction predict(BufferedImage image) {
-                return p.predict(image);
+            public Prediction predict(Mat bgr) {
+                return p.predict(bgr);
             }
         };
     }

@@ -10,6 +10,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import javax.imageio.ImageIO;
+import org.bytedeco.opencv.opencv_core.Mat;
 
 /**
  * A tiny IMDL-BenCo dataset written by tests, and a predictor that reads tampering off the pixels: images are grey
@@ -100,21 +101,20 @@ public final class EvalFixtures {
         }
 
         @Override
-        public Prediction predict(BufferedImage image) {
+        public Prediction predict(Mat bgr) {
             calls++;
-            if (image.getWidth() == failWidth) {
+            if (bgr.cols() == failWidth) {
                 throw new IllegalStateException("simulated failure");
             }
-            int w = image.getWidth(), h = image.getHeight();
+            int w = bgr.cols(), h = bgr.rows();
+            byte[] pixels = new byte[w * h * 3];
+            bgr.data().get(pixels);
             float[] p = new float[w * h];
             float max = 0;
-            for (int y = 0; y < h; y++) {
-                for (int x = 0; x < w; x++) {
-                    int rgb = image.getRGB(x, y);
-                    float v = (((rgb >> 16) & 0xFF) + ((rgb >> 8) & 0xFF) + (rgb & 0xFF)) / 3f / 255f;
-                    p[y * w + x] = v;
-                    max = Math.max(max, v);
-                }
+            for (int i = 0; i < p.length; i++) {
+                float v = ((pixels[3 * i] & 0xFF) + (pixels[3 * i + 1] & 0xFF) + (pixels[3 * i + 2] & 0xFF)) / 3f / 255f;
+                p[i] = v;
+                max = Math.max(max, v);
             }
             FloatMap u = null;
             if (uncertainty) {

@@ -95,7 +95,7 @@ class EvaluatorTest {
             }
 
             @Override
-            public Prediction predict(java.awt.image.BufferedImage image) {
+            public Prediction predict(org.bytedeco.opencv.opencv_core.Mat bgr) {
                 return new Prediction(new FloatMap(1, 1, new float[] {1.5f}), null, null, 1);
             }
         };

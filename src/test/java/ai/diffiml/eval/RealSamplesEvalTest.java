@@ -8,8 +8,6 @@ import ai.diffiml.data.ImageFiles;
 import ai.diffiml.data.Preprocess;
 import ai.diffiml.data.Sample;
 import ai.diffiml.testing.SharedData;
-import java.awt.image.BufferedImage;
-import java.awt.image.DataBufferByte;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.HashMap;
@@ -34,13 +32,15 @@ class RealSamplesEvalTest {
                 try (Mat image = ImageFiles.readImage(s.image()); Mat mask = ImageFiles.readMask(s.mask())) {
                     float[] m = new float[mask.rows() * mask.cols()];
                     Preprocess.maskToFloats(mask, m, 0);
-                    masks.put(key(Evaluator.toBufferedImage(image)), m);
+                    masks.put(key(image), m);
                 }
             }
         }
 
-        private static int key(BufferedImage image) {
-            return Arrays.hashCode(((DataBufferByte) image.getRaster().getDataBuffer()).getData());
+        private static int key(Mat bgr) {
+            byte[] pixels = new byte[bgr.rows() * bgr.cols() * 3];
+            bgr.data().get(pixels);
+            return Arrays.hashCode(pixels);
         }
 
         @Override
@@ -49,9 +49,9 @@ class RealSamplesEvalTest {
         }
 
         @Override
-        public Prediction predict(BufferedImage image) {
-            float[] m = masks.get(key(image));
-            return new Prediction(new FloatMap(image.getWidth(), image.getHeight(), m), null, null, 1.0);
+        public Prediction predict(Mat bgr) {
+            float[] m = masks.get(key(bgr));
+            return new Prediction(new FloatMap(bgr.cols(), bgr.rows(), m), null, null, 1.0);
         }
     }
 
