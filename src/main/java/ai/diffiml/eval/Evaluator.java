@@ -30,7 +30,7 @@ public final class Evaluator {
     private final long seed;
 
     /**
-     * @param seed seeds the random attacks (noise): the same seed distorts every image the same way
+     * @param seed seeds the random attacks (noise): the same seed distorts each image (by its id) the same way
      */
     public Evaluator(MapPredictor predictor, ScoringMode mode, long seed) {
         this.predictor = Objects.requireNonNull(predictor, "predictor");
@@ -53,7 +53,7 @@ public final class Evaluator {
             Progress progress) {
         List<ImageResult> results = new ArrayList<>(samples.size());
         for (int i = 0; i < samples.size(); i++) {
-            ImageResult r = evaluate(name, i, samples.get(i), attack, gallery);
+            ImageResult r = evaluate(i, samples.get(i), attack, gallery);
             results.add(r);
             if (progress != null) {
                 progress.imageDone(i + 1, samples.size(), r);
@@ -62,7 +62,7 @@ public final class Evaluator {
         return new DatasetResult(name, attack, results);
     }
 
-    private ImageResult evaluate(String dataset, int index, Sample s, Attack attack, Gallery gallery) {
+    private ImageResult evaluate(int index, Sample s, Attack attack, Gallery gallery) {
         Mat image = null, mask = null, input = null;
         try {
             try {
@@ -71,8 +71,9 @@ public final class Evaluator {
             } catch (UnreadableImageException e) {
                 return ImageResult.failed(s.id(), s.image(), s.tampered(), e.getMessage());
             }
+            // the noise depends on the image's id, not on its position or the dataset's column name
             input = attack == null ? image
-                    : attack.apply(image, Seeds.mix(seed, dataset.hashCode(), index, attack.kind().ordinal(),
+                    : attack.apply(image, Seeds.mix(seed, s.id().hashCode(), attack.kind().ordinal(),
                             attack.strength()));
             long start = System.nanoTime();
             MapPredictor.Prediction p;
