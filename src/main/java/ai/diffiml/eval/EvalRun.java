@@ -57,7 +57,7 @@ public final class EvalRun {
                     .map(Input::name).toList());
         }
         long start = System.nanoTime();
-        Evaluator evaluator = new Evaluator(predictor, settings.scoring(), settings.seed());
+        Evaluator evaluator = new Evaluator(predictor, settings.scoring(), settings.seed(), settings.batch());
         List<DatasetResult> clean = new ArrayList<>();
         Map<String, Gallery> galleries = new LinkedHashMap<>();
         for (Input in : inputs) {

@@ -16,11 +16,13 @@ import java.util.Objects;
  * @param scoring the scoring mode
  * @param resolution the model's square input size (the "resize" scoring grid)
  * @param date when the evaluation started (ISO-8601)
+ * @param batch images per prediction call
  * @param limit images per dataset the run was limited to, null for all
  * @param robustness the attacks run besides the clean images, null for none
  */
 public record EvalSettings(String checkpoint, String model, int steps, int ensemble, boolean tta, long seed,
-        String device, ScoringMode scoring, int resolution, String date, Integer limit, RobustnessSpec robustness) {
+        String device, ScoringMode scoring, int resolution, String date, int batch, Integer limit,
+        RobustnessSpec robustness) {
     public EvalSettings {
         Objects.requireNonNull(checkpoint, "checkpoint");
         Objects.requireNonNull(model, "model");

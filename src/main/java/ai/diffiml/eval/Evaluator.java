@@ -28,14 +28,25 @@ public final class Evaluator {
     private final MapPredictor predictor;
     private final ScoringMode mode;
     private final long seed;
+    private final int batch;
 
     /**
      * @param seed seeds the random attacks (noise): the same seed distorts each image (by its id) the same way
+     * @param batch images handed to {@link MapPredictor#predictAll} at once
      */
-    public Evaluator(MapPredictor predictor, ScoringMode mode, long seed) {
+    public Evaluator(MapPredictor predictor, ScoringMode mode, long seed, int batch) {
         this.predictor = Objects.requireNonNull(predictor, "predictor");
         this.mode = Objects.requireNonNull(mode, "mode");
+        if (batch < 1) {
+            throw new IllegalArgumentException("batch must be >= 1, got " + batch);
+        }
         this.seed = seed;
+        this.batch = batch;
+    }
+
+    /** One image at a time. */
+    public Evaluator(MapPredictor predictor, ScoringMode mode, long seed) {
+        this(predictor, mode, seed, 1);
     }
 
     public ScoringMode mode() {
@@ -43,7 +54,8 @@ public final class Evaluator {
     }
 
     /**
-     * Evaluates {@code samples} under {@code attack} (null: the images as they are).
+     * Evaluates {@code samples} under {@code attack} (null: the images as they are), {@code batch} images per
+     * prediction call.
      *
      * @param name the dataset's column name
      * @param gallery collects the best and worst images (null: none)
@@ -52,58 +64,44 @@ public final class Evaluator {
     public DatasetResult evaluate(String name, List<Sample> samples, Attack attack, Gallery gallery,
             Progress progress) {
         List<ImageResult> results = new ArrayList<>(samples.size());
-        for (int i = 0; i < samples.size(); i++) {
-            ImageResult r = evaluate(i, samples.get(i), attack, gallery);
-            results.add(r);
-            if (progress != null) {
-                progress.imageDone(i + 1, samples.size(), r);
+        for (int from = 0; from < samples.size(); from += batch) {
+            int to = Math.min(samples.size(), from + batch);
+            List<Decoded> decoded = new ArrayList<>(to - from);
+            try {
+                for (int i = from; i < to; i++) {
+                    decoded.add(decode(i, samples.get(i), attack));
+                }
+                predict(decoded);
+                for (Decoded d : decoded) {
+                    ImageResult r = score(d, gallery);
+                    results.add(r);
+                    if (progress != null) {
+                        progress.imageDone(results.size(), samples.size(), r);
+                    }
+                }
+            } finally {
+                decoded.forEach(Decoded::close);
             }
         }
         return new DatasetResult(name, attack, results);
     }
 
-    private ImageResult evaluate(int index, Sample s, Attack attack, Gallery gallery) {
-        Mat image = null, mask = null, input = null;
-        try {
-            try {
-                image = ImageFiles.readImage(s.image());
-                mask = s.tampered() ? ImageFiles.readMask(s.mask()) : null;
-            } catch (UnreadableImageException e) {
-                return ImageResult.failed(s.id(), s.image(), s.tampered(), e.getMessage());
-            }
-            // the noise depends on the image's id, not on its position or the dataset's column name
-            input = attack == null ? image
-                    : attack.apply(image, Seeds.mix(seed, s.id().hashCode(), attack.kind().ordinal(),
-                            attack.strength()));
-            long start = System.nanoTime();
-            MapPredictor.Prediction p;
-            try {
-                p = predictor.predict(input);
-            } catch (RuntimeException e) {
-                return ImageResult.failed(s.id(), s.image(), s.tampered(), s.image() + ": prediction failed: "
-                        + (e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage()));
-            }
-            double seconds = (System.nanoTime() - start) / 1e9;
-            String invalid = invalid(p);
-            if (invalid != null) {
-                return ImageResult.failed(s.id(), s.image(), s.tampered(), s.image() + ": " + invalid);
-            }
-            if (!s.tampered()) {
-                return new ImageResult(s.id(), s.image(), false, null, null, Double.NaN, p.score(), image.cols(),
-                        image.rows(), false, seconds);
-            }
-            ScoringGrid.Aligned a = ScoringGrid.align(mode, p, mask, predictor.resolution());
-            PixelF1.Counts counts = PixelF1.count(a.probability(), a.truth());
-            double auc = RocAuc.pixels(a.probability(), a.truth());
-            boolean mismatch = mask.rows() != image.rows() || mask.cols() != image.cols();
-            if (gallery != null) {
-                Mat photo = image, truth = mask;
-                gallery.offer(index, counts.f1(), () -> entry(index, s.id(), counts.f1(), p, photo, truth,
-                        gallery.side()));
-            }
-            return new ImageResult(s.id(), s.image(), true, null, counts, auc, p.score(), image.cols(), image.rows(),
-                    mismatch, seconds);
-        } finally {
+    /** One image on its way through: what was read, the model's input, and its prediction or failure. */
+    private static final class Decoded implements AutoCloseable {
+        final int index;
+        final Sample sample;
+        Mat image, mask, input;
+        MapPredictor.Prediction prediction;
+        double seconds;
+        String error;
+
+        Decoded(int index, Sample sample) {
+            this.index = index;
+            this.sample = sample;
+        }
+
+        @Override
+        public void close() {
             if (input != null && input != image) {
                 input.close();
             }
@@ -114,6 +112,82 @@ public final class Evaluator {
                 mask.close();
             }
         }
+    }
+
+    private Decoded decode(int index, Sample s, Attack attack) {
+        Decoded d = new Decoded(index, s);
+        try {
+            d.image = ImageFiles.readImage(s.image());
+            d.mask = s.tampered() ? ImageFiles.readMask(s.mask()) : null;
+        } catch (UnreadableImageException e) {
+            d.error = e.getMessage();
+            return d;
+        }
+        // the noise depends on the image's id, not on its position or the dataset's column name
+        d.input = attack == null ? d.image
+                : attack.apply(d.image, Seeds.mix(seed, s.id().hashCode(), attack.kind().ordinal(),
+                        attack.strength()));
+        return d;
+    }
+
+    /**
+     * Predicts the readable images of a batch in one call; when that call fails, one by one, so that only the
+     * image that cannot be predicted fails.
+     */
+    private void predict(List<Decoded> batch) {
+        List<Decoded> ready = batch.stream().filter(d -> d.error == null).toList();
+        if (ready.isEmpty()) {
+            return;
+        }
+        if (ready.size() > 1) {
+            long start = System.nanoTime();
+            try {
+                List<MapPredictor.Prediction> out = predictor.predictAll(ready.stream().map(d -> d.input).toList());
+                double each = (System.nanoTime() - start) / 1e9 / ready.size();
+                for (int i = 0; i < ready.size(); i++) {
+                    ready.get(i).prediction = out.get(i);
+                    ready.get(i).seconds = each;
+                }
+                return;
+            } catch (RuntimeException e) {
+                // fall through: find the image that fails
+            }
+        }
+        for (Decoded d : ready) {
+            long start = System.nanoTime();
+            try {
+                d.prediction = predictor.predict(d.input);
+                d.seconds = (System.nanoTime() - start) / 1e9;
+            } catch (RuntimeException e) {
+                d.error = d.sample.image() + ": prediction failed: "
+                        + (e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage());
+            }
+        }
+    }
+
+    private ImageResult score(Decoded d, Gallery gallery) {
+        Sample s = d.sample;
+        String invalid = d.error != null ? d.error
+                : invalid(d.prediction) == null ? null : s.image() + ": " + invalid(d.prediction);
+        if (invalid != null) {
+            return ImageResult.failed(s.id(), s.image(), s.tampered(), invalid);
+        }
+        MapPredictor.Prediction p = d.prediction;
+        Mat image = d.image, mask = d.mask;
+        if (!s.tampered()) {
+            return new ImageResult(s.id(), s.image(), false, null, null, Double.NaN, p.score(), image.cols(),
+                    image.rows(), false, d.seconds);
+        }
+        ScoringGrid.Aligned a = ScoringGrid.align(mode, p, mask, predictor.resolution());
+        PixelF1.Counts counts = PixelF1.count(a.probability(), a.truth());
+        double auc = RocAuc.pixels(a.probability(), a.truth());
+        boolean mismatch = mask.rows() != image.rows() || mask.cols() != image.cols();
+        if (gallery != null) {
+            gallery.offer(d.index, counts.f1(), () -> entry(d.index, s.id(), counts.f1(), p, image, mask,
+                    gallery.side()));
+        }
+        return new ImageResult(s.id(), s.image(), true, null, counts, auc, p.score(), image.cols(), image.rows(),
+                mismatch, d.seconds);
     }
 
     /** Null when {@code p} is a usable prediction, else what is wrong with it. */

@@ -22,6 +22,15 @@ public interface MapPredictor {
     Prediction predict(Mat bgr);
 
     /**
+     * Predicts several images, in order (the same images as {@link #predict}). This default predicts them one by
+     * one; a predictor that batches them may fail the whole call because of one image, and the evaluation then
+     * predicts them one by one.
+     */
+    default java.util.List<Prediction> predictAll(java.util.List<Mat> images) {
+        return images.stream().map(this::predict).toList();
+    }
+
+    /**
      * One image's prediction.
      *
      * @param probability per-pixel tampering probability in [0, 1] at the image's size (a map of another size is

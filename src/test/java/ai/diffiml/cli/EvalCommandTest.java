@@ -89,9 +89,9 @@ class EvalCommandTest {
     void evaluatesNamedDatasetsAndWritesTheReportIntoTheRunFolder() throws Exception {
         Run r = run("eval", "--run", runFolder.toString(), "--data", "Tiny=" + data, "--data", data.toString(),
                 "--scoring", "original", "--steps", "4", "--ensemble", "2", "--tta", "--seed", "7", "--device", "cpu",
-                "--robustness", "jpeg:60..100/40,blur:5", "--limit", "7", "--gallery", "1");
+                "--robustness", "jpeg:60..100/40,blur:5", "--limit", "7", "--gallery", "1", "--batch", "3");
         assertEquals(0, r.exit(), r::toString);
-        assertEquals(List.of("r1 ModelRequest[device=cpu, steps=4, ensemble=2, tta=true, seed=7]", "closed"), opened);
+        assertEquals(List.of("r1 ModelRequest[device=cpu, steps=4, ensemble=2, tta=true, seed=7, batch=3]", "closed"), opened);
         assertTrue(r.out().contains("scoring    original: prediction resized (bilinear) to the ground truth's size"),
                 r::toString);
         assertTrue(r.out().matches("(?s).*\\| metric +\\| +Tiny \\| +tiny \\| Average \\|.*"), r::toString);
@@ -163,6 +163,8 @@ class EvalCommandTest {
                 "blur kernel size must be odd");
         CliExpectations.assertOneLineError(run("eval", "--run", rf, "--data", d, "--steps", "0"),
                 "--steps must be >= 1, got 0");
+        CliExpectations.assertOneLineError(run("eval", "--run", rf, "--data", d, "--batch", "0"),
+                "--batch must be >= 1");
         CliExpectations.assertOneLineError(run("eval", "--run", rf, "--data", d, "--limit", "0"),
                 "--limit must be >= 1");
         assertEquals(List.of(), opened, "no model was loaded for a run that cannot start");

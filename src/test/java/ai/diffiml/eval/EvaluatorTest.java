@@ -106,6 +106,29 @@ class EvaluatorTest {
     }
 
     @Test
+    void batchesGiveTheSameResultsAndOneBadImageFailsAlone() {
+        EvalFixtures.BrightnessPredictor single = new EvalFixtures.BrightnessPredictor(32, false);
+        single.failWidth = 48;
+        DatasetResult one = new Evaluator(single, ScoringMode.RESIZE, 0).evaluate("tiny", samples, null, null, null);
+        EvalFixtures.BrightnessPredictor batched = new EvalFixtures.BrightnessPredictor(32, false);
+        batched.failWidth = 48; // Au/a0, in the last batch of three with Au/a1: that batch is retried one by one
+        List<Integer> progress = new ArrayList<>();
+        DatasetResult three = new Evaluator(batched, ScoringMode.RESIZE, 0, 3).evaluate("tiny", samples, null, null,
+                (done, total, r) -> progress.add(done));
+        assertEquals(List.of(1, 2, 3, 4, 5, 6, 7, 8), progress);
+        assertEquals(2, three.failures().size(), "the corrupt file and the image that cannot be predicted");
+        assertTrue(three.images().get(6).error().contains("simulated failure"));
+        assertTrue(three.images().get(7).ok(), "its batch mate is predicted alone");
+        for (int i = 0; i < 8; i++) {
+            assertEquals(one.images().get(i).f1(), three.images().get(i).f1(), 0.0, "image " + i);
+            assertEquals(one.images().get(i).score(), three.images().get(i).score(), 0.0, "image " + i);
+        }
+        // Tp/t0-t2 (a batch of 3), Tp/t3-t4 (t5 unreadable: a batch of 2), Au/a0-a1 (the batch stops at a0; then
+        // a0 and a1 alone)
+        assertEquals(3 + 2 + 1 + 2, batched.calls);
+    }
+
+    @Test
     void attacksChangeTheInputButNotTheTruth() {
         EvalFixtures.BrightnessPredictor p = new EvalFixtures.BrightnessPredictor(32, false);
         Evaluator e = new Evaluator(p, ScoringMode.ORIGINAL, 4);

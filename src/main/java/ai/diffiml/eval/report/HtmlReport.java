@@ -69,6 +69,7 @@ public final class HtmlReport {
         row(b, "device", s.device());
         row(b, "scoring mode", s.scoring().describe(s.resolution()));
         row(b, "date", s.date());
+        row(b, "images per model call", Integer.toString(s.batch()));
         row(b, "images per dataset", s.limit() == null ? "all" : "first " + s.limit());
         row(b, "robustness", s.robustness() == null ? "none" : s.robustness().toString());
         row(b, "wall time", String.format(Locale.ROOT, "%.1f s", report.seconds()));

@@ -67,7 +67,7 @@ public final class ReportJson {
         o.put("checkpoint", s.checkpoint()).put("model", s.model()).put("steps", s.steps())
                 .put("ensemble", s.ensemble()).put("tta", s.tta()).put("seed", s.seed()).put("device", s.device())
                 .put("scoring", s.scoring().label()).put("scoring_description", s.scoring().describe(s.resolution()))
-                .put("resolution", s.resolution()).put("date", s.date());
+                .put("resolution", s.resolution()).put("date", s.date()).put("batch", s.batch());
         if (s.limit() == null) {
             o.putNull("limit");
         } else {

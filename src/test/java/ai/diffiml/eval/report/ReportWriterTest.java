@@ -40,7 +40,7 @@ class ReportWriterTest {
         Path data = EvalFixtures.writeDataset(dir.resolve("tiny"));
         List<Sample> all = ai.diffiml.data.DatasetReaders.open(data).samples();
         EvalSettings settings = new EvalSettings("runs/x/best", "fake brightness model", 8, 1, false, 3, "cpu",
-                ScoringMode.RESIZE, 32, "2025-01-01T00:00:00Z", null,
+                ScoringMode.RESIZE, 32, "2025-01-01T00:00:00Z", 3, null,
                 RobustnessSpec.parse("jpeg:50..90/20,noise:400"));
         List<EvalRun.Input> inputs = List.of(new EvalRun.Input("tiny", all),
                 new EvalRun.Input("half, \"quoted\"", all.subList(0, 3)));
@@ -122,6 +122,7 @@ class ReportWriterTest {
         assertEquals("cpu", s.get("device").asText());
         assertEquals("jpeg:50..90/20,noise:400", s.get("robustness").asText());
         assertTrue(s.get("limit").isNull());
+        assertEquals(3, s.get("batch").asInt());
         JsonNode tiny = root.get("datasets").get(0);
         assertEquals(report.clean().get(0).pixel().f1(), tiny.get("pixel_f1").asDouble(), 1e-12);
         assertEquals(1, tiny.get("failed_images").asInt());
