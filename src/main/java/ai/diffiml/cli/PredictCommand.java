@@ -323,10 +323,12 @@ public final class PredictCommand implements Callable<Integer> {
         s.put("checkpoint", String.valueOf(localizer.source()));
         s.put("model", localizer.description());
         s.put("device", localizer.device().toString().toLowerCase(Locale.ROOT));
-        s.put("steps", o.steps());
-        s.put("ensemble", o.ensemble());
+        if (localizer.isDiffusionModel()) {
+            s.put("steps", o.steps());
+            s.put("ensemble", o.ensemble());
+            s.put("seed", o.seed());
+        }
         s.put("tta", o.flipTta());
-        s.put("seed", o.seed());
         s.put("threshold", o.threshold());
         s.put("mode", o.mode().toString().toLowerCase(Locale.ROOT));
         if (o.mode() == InferenceMode.TILED) {

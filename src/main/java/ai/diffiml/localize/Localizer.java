@@ -197,7 +197,15 @@ public final class Localizer implements AutoCloseable {
         return network.description();
     }
 
-    /** Whether this localizer's model is a DiffIML model with an ensemble of two or more (so has an uncertainty). */
+    /**
+     * Whether the model is a DiffIML model, which samples (steps, ensemble and seed apply), rather than the
+     * discriminative SegFormer, which predicts in one forward.
+     */
+    public boolean isDiffusionModel() {
+        return network instanceof DiffusionNetwork;
+    }
+
+    /** Whether results carry a measured uncertainty: option on, a DiffIML model with an ensemble of two or more. */
     public boolean measuresUncertainty() {
         return options.uncertainty() && network.hasEnsemble();
     }

@@ -51,6 +51,7 @@ class LocalizerTest {
         try (Localizer localizer = Localizer.load(diffiml, LocalizeFixtures.fast().build())) {
             assertEquals(64, localizer.resolution());
             assertEquals(Device.CPU, localizer.device());
+            assertTrue(localizer.isDiffusionModel());
             for (int[] size : new int[][] {{50, 37}, {130, 71}, {64, 64}}) {
                 Localization r = localizer.localize(LocalizeFixtures.image(size[0], size[1], 3));
                 assertEquals(size[0], r.width());
@@ -185,6 +186,7 @@ class LocalizerTest {
         BufferedImage photo = LocalizeFixtures.image(100, 45, 8);
         try (Localizer localizer = Localizer.load(segformer, LocalizeFixtures.fast().flipTta(true).build())) {
             assertTrue(localizer.description().startsWith("SegFormer"), localizer::description);
+            assertFalse(localizer.isDiffusionModel());
             Localization a = localizer.localize(photo), b = localizer.localize(photo);
             assertEquals(100, a.width());
             assertEquals(45, a.height());
