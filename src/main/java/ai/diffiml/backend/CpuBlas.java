@@ -13,6 +13,7 @@ import org.bytedeco.openblas.global.openblas_nolapack;
  */
 final class CpuBlas implements Blas {
     CpuBlas() {
+        ai.diffiml.backend.jni.NativeLibrary.load(); // its preloaded diffiml_env sets OpenBLAS's thread timeout
         Loader.load(openblas_nolapack.class);
     }
 

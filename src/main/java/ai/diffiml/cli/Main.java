@@ -13,12 +13,13 @@ import picocli.CommandLine.Spec;
 /**
  * Entry point of {@code java -jar diffiml-native.jar}. Each subcommand is its own class; options several of them
  * share are mixins ({@link DeviceOption}). Exit codes: 0 success, 1 unexpected failure (with its stack trace),
- * 2 usage error or a requested backend that this machine cannot run (one line on stderr saying why).
+ * 2 usage error or a requested backend that this machine cannot run (one line on stderr saying why); {@code predict}
+ * adds 3, some images could not be read or written ({@link PredictCommand#EXIT_SOME_FAILED}).
  */
 @Command(name = "diffiml-native", mixinStandardHelpOptions = true, versionProvider = Version.class,
         description = "DiffIML image manipulation localization on native CPU and CUDA kernels.",
         subcommands = {InfoCommand.class, SynthCommand.class, TrainCommand.class, TrainVaeCommand.class,
-                EvalCommand.class, CommandLine.HelpCommand.class})
+                PredictCommand.class, EvalCommand.class, BenchCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Callable<Integer> {
     /** Exit code of usage errors and of an unavailable backend. */
     public static final int EXIT_USAGE = CommandLine.ExitCode.USAGE;

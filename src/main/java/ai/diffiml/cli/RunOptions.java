@@ -42,23 +42,25 @@ public final class RunOptions {
     Path teacher;
 
     /** Where the built-in synthetic datasets live (relative to the working folder) when no --data is given. */
-    static final Path SYNTH_TRAIN = Path.of("data", "synth", "train");
-    static final Path SYNTH_VAL = Path.of("data", "synth", "val");
+    static final Path SYNTH_ROOT = Path.of("data");
     static final int SYNTH_TRAIN_COUNT = 1500;
     static final int SYNTH_VAL_COUNT = 200;
 
     /**
-     * The training data. Without --data: the built-in synthetic datasets {@code data/synth/train} (1500 images,
-     * seed 1) and {@code data/synth/val} (200 images, seed 2, also the validation set unless --val-data is given),
-     * generated once and reused (their manifest records the options).
+     * The training data. Without --data: the built-in synthetic datasets {@code data/synth-<px>/train} (1500
+     * images, seed 1) and {@code data/synth-<px>/val} (200 images, seed 2, also the validation set unless
+     * --val-data is given), made at the training resolution (so no resampling blurs the traces the model must
+     * learn), generated once and reused (their manifest records the options).
      */
-    Path dataOrSynthetic(PrintWriter log) throws IOException {
+    Path dataOrSynthetic(int resolution, PrintWriter log) throws IOException {
         if (data != null) {
             return data;
         }
-        data = synthetic(SYNTH_TRAIN, SynthOptions.defaults().withCount(SYNTH_TRAIN_COUNT).withSeed(1), log);
+        Path root = SYNTH_ROOT.resolve("synth-" + resolution);
+        SynthOptions base = SynthOptions.defaults().withSize(resolution);
+        data = synthetic(root.resolve("train"), base.withCount(SYNTH_TRAIN_COUNT).withSeed(1), log);
         if (valData == null) {
-            valData = synthetic(SYNTH_VAL, SynthOptions.defaults().withCount(SYNTH_VAL_COUNT).withSeed(2), log);
+            valData = synthetic(root.resolve("val"), base.withCount(SYNTH_VAL_COUNT).withSeed(2), log);
         }
         return data;
     }

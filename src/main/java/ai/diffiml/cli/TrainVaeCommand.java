@@ -79,7 +79,7 @@ public final class TrainVaeCommand implements Callable<Integer> {
     public Integer call() {
         PrintWriter err = spec.commandLine().getErr();
         try {
-            Path data = run.dataOrSynthetic(spec.commandLine().getOut());
+            Path data = run.dataOrSynthetic(resolution, spec.commandLine().getOut());
             threads.apply();
             Device dev = device.resolve();
             ModelConfig config = ModelConfig.paper().withResolution(resolution);

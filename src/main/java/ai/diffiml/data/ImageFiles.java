@@ -234,7 +234,12 @@ public final class ImageFiles {
         }
     }
 
-    private static Mat fromBufferedImage(BufferedImage image) {
+    /**
+     * An image already decoded by Java as 8-bit BGR, 3 channels, by the rules of the class comment (gray images
+     * get three equal channels, palette images their looked-up colours, alpha is dropped). The caller closes it.
+     */
+    public static Mat fromBufferedImage(BufferedImage image) {
+        OpenCv.load();
         int w = image.getWidth(), h = image.getHeight();
         byte[] bgr = new byte[w * h * 3];
         ColorModel cm = image.getColorModel();

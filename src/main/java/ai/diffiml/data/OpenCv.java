@@ -21,6 +21,7 @@ public final class OpenCv {
         }
         synchronized (OpenCv.class) {
             if (!loaded) {
+                ai.diffiml.backend.jni.NativeLibrary.load(); // diffiml_env first: OpenBLAS's thread settings
                 Loader.load(openblas_nolapack.class);
                 System.setProperty("org.bytedeco.openblas.load", "none");
                 Loader.load(org.bytedeco.opencv.global.opencv_imgcodecs.class);

@@ -127,6 +127,22 @@ public final class DiffIml extends Module {
      */
     public Tensor sampleLatents(Tensor condition, Tensor noise, int steps, int members,
             BiConsumer<Integer, Tensor> afterStep) {
+        try (GradMode.Guard g = GradMode.disabled()) {
+            Tensor chains = sampleChains(condition, noise, steps, members, afterStep);
+            Tensor mean = meanOfChains(chains, members);
+            if (chains != noise) {
+                chains.close();
+            }
+            return mean;
+        }
+    }
+
+    /**
+     * The final latents of every chain, before averaging: DDIM sampling as in {@link #sampleLatents}, returning
+     * [members * B, 2*latent, h, w] (member-major, like {@code noise}); {@link #meanOfChains} averages them.
+     */
+    public Tensor sampleChains(Tensor condition, Tensor noise, int steps, int members,
+            BiConsumer<Integer, Tensor> afterStep) {
         int b = condition.dim(0);
         if (noise.dim(0) != members * b) {
             throw new IllegalArgumentException("sample: noise " + noise.describe() + " does not hold " + members
@@ -158,16 +174,22 @@ public final class DiffIml extends Module {
                     afterStep.accept(i, y);
                 }
             }
-            int[] shape = noise.shape();
-            shape[0] = b;
-            Tensor mean = Reduce.mean(Layout.reshape(y, members, (int) (y.numel() / members)), 0);
-            Tensor result = Layout.reshape(mean, shape).copy(); // an owning tensor, not a view of `mean`
-            mean.close();
-            if (y != noise) {
-                y.close();
-            }
-            return result;
+            return y;
         }
+    }
+
+    /** The mean over members of member-major chains [members * B, ...]: a new tensor [B, ...]. */
+    public static Tensor meanOfChains(Tensor chains, int members) {
+        int[] shape = chains.shape();
+        if (shape[0] % members != 0) {
+            throw new IllegalArgumentException("meanOfChains: " + chains.describe() + " does not hold " + members
+                    + " chains per image");
+        }
+        shape[0] /= members;
+        Tensor mean = Reduce.mean(Layout.reshape(chains, members, (int) (chains.numel() / members)), 0);
+        Tensor result = Layout.reshape(mean, shape).copy(); // an owning tensor, not a view of `mean`
+        mean.close();
+        return result;
     }
 
     /**
@@ -195,26 +217,118 @@ public final class DiffIml extends Module {
     /**
      * Tampering probability [B, 1, H, W] of an ImageNet-normalised image [B, 3, H, W]: the encoder runs once, the
      * UNet runs steps x members times as one batch, latents are averaged, the mask is decoded once, sigmoid.
-     * Inference only (records nothing).
+     * The initial noise of the whole batch is one seeded draw of [members * B, ...] values. Inference only
+     * (records nothing).
      */
     public Tensor predict(Tensor image, Sampling sampling) {
-        try (GradMode.Guard g = GradMode.disabled()) {
-            Tensor prob = predictOnce(image, sampling);
-            if (sampling.flipTta()) {
-                Tensor mirrored = predictOnce(Layout.flip(image, 3), sampling);
-                prob = Arithmetic.maximum(prob, Layout.flip(mirrored, 3));
+        return run(image, sampling, false, false, null).probability();
+    }
+
+    /** The stages of a prediction, as {@link #predictStaged} times them. */
+    public enum Stage {
+        /** Mix Transformer encoder and condition head (once per image and view). */
+        ENCODER,
+        /** Initial noise and the DDIM chains (steps x members UNet calls), averaged in latent space. */
+        SAMPLING,
+        /** LightVAE decode of the averaged latent and sigmoid (plus the member decodes when asked for). */
+        DECODE
+    }
+
+    /** Receives the wall-clock nanoseconds of each stage of {@link #predictStaged}. */
+    @FunctionalInterface
+    public interface StageClock {
+        void record(Stage stage, long nanos);
+    }
+
+    /**
+     * A prediction and, when asked for, the maps of the single ensemble members.
+     *
+     * @param probability the method's map [B, 1, H, W]: sigmoid of the decode of the member-averaged latent
+     * @param memberProbabilities [members * B, 1, H, W] (member-major), each chain's own final latent decoded, or
+     *     null when not asked for
+     */
+    public record Prediction(Tensor probability, Tensor memberProbabilities) {}
+
+    /**
+     * {@link #predict} with what it is made of, for inference services that time stages and report the spread of
+     * the ensemble. Two differences: every image of the batch starts its chains from the same noise,
+     * {@code gaussian(seed, [members, 2*latent, h, w])} ({@link #noisePerImage}), so an image's map does not
+     * depend on which other images share its batch (for a batch of one this is exactly {@link #predict}'s noise,
+     * so the maps are identical); and with {@code memberMaps} every chain's final latent is also decoded (members
+     * more decodes; the probability stays the decode of the averaged latent). With flip TTA each member's map is
+     * fused with its mirrored twin by element-wise max, as the probability is. {@code clock}, if not null, gets
+     * each stage's time (both TTA views added), the device synchronised at each stage boundary so queued GPU work
+     * is counted where it belongs. Inference only (records nothing).
+     */
+    public Prediction predictStaged(Tensor image, Sampling sampling, boolean memberMaps, StageClock clock) {
+        return run(image, sampling, true, memberMaps, clock);
+    }
+
+    /**
+     * Initial noise x_T for a batch of {@code batch} images in which every image's {@code members} chains start
+     * from the same values, {@code gaussian(seed, [members, 2*latent, h, w])}, laid out member-major
+     * ([members * batch, 2*latent, h, w]) as {@link #sampleChains} expects.
+     */
+    public Tensor noisePerImage(int batch, int members, int h, int w, long seed) {
+        int c = 2 * config.latentChannels();
+        float[] one = gaussian(seed, members, c, h, w);
+        int chain = c * h * w;
+        float[] all = new float[Math.multiplyExact(one.length, batch)];
+        for (int m = 0; m < members; m++) {
+            for (int i = 0; i < batch; i++) {
+                System.arraycopy(one, m * chain, all, (m * batch + i) * chain, chain);
             }
-            return prob;
+        }
+        return Tensor.of(device, all, members * batch, c, h, w);
+    }
+
+    private Prediction run(Tensor image, Sampling sampling, boolean perImageNoise, boolean memberMaps,
+            StageClock clock) {
+        try (GradMode.Guard g = GradMode.disabled()) {
+            Prediction direct = runView(image, sampling, perImageNoise, memberMaps, clock);
+            if (!sampling.flipTta()) {
+                return direct;
+            }
+            Prediction mirrored = runView(Layout.flip(image, 3), sampling, perImageNoise, memberMaps, clock);
+            Tensor prob = Arithmetic.maximum(direct.probability(), Layout.flip(mirrored.probability(), 3));
+            Tensor members = memberMaps ? Arithmetic.maximum(direct.memberProbabilities(),
+                    Layout.flip(mirrored.memberProbabilities(), 3)) : null;
+            return new Prediction(prob, members);
         }
     }
 
-    private Tensor predictOnce(Tensor image, Sampling sampling) {
+    private Prediction runView(Tensor image, Sampling sampling, boolean perImageNoise, boolean memberMaps,
+            StageClock clock) {
+        long start = System.nanoTime();
         Tensor condition = condition(image);
+        start = lap(clock, Stage.ENCODER, start);
         int b = image.dim(0), m = sampling.members();
-        int[] noiseShape = {m * b, 2 * config.latentChannels(), condition.dim(2), condition.dim(3)};
-        Tensor noise = Tensor.of(image.device(), gaussian(sampling.seed(), noiseShape), noiseShape);
-        Tensor latent = sampleLatents(condition, noise, sampling.steps(), m, null);
-        return ai.diffiml.ops.Activations.sigmoid(decodeMaskLogits(latent));
+        int h = condition.dim(2), w = condition.dim(3);
+        int[] noiseShape = {m * b, 2 * config.latentChannels(), h, w};
+        Tensor noise = perImageNoise ? noisePerImage(b, m, h, w, sampling.seed())
+                : Tensor.of(image.device(), gaussian(sampling.seed(), noiseShape), noiseShape);
+        Tensor chains = sampleChains(condition, noise, sampling.steps(), m, null);
+        Tensor latent = meanOfChains(chains, m);
+        start = lap(clock, Stage.SAMPLING, start);
+        Tensor prob = ai.diffiml.ops.Activations.sigmoid(decodeMaskLogits(latent));
+        Tensor members = null;
+        if (memberMaps) {
+            // One chain: its latent is the average, so its map is the probability itself.
+            members = m == 1 ? prob : ai.diffiml.ops.Activations.sigmoid(decodeMaskLogits(chains));
+        }
+        lap(clock, Stage.DECODE, start);
+        return new Prediction(prob, members);
+    }
+
+    /** Reports the time since {@code start} to {@code clock} (after the queued device work) and returns now. */
+    private long lap(StageClock clock, Stage stage, long start) {
+        if (clock == null) {
+            return start;
+        }
+        ai.diffiml.backend.Backends.synchronize(device);
+        long now = System.nanoTime();
+        clock.record(stage, now - start);
+        return now;
     }
 
     /** Standard normal values from a seed (Box-Muller over SplittableRandom), identical on every device. */

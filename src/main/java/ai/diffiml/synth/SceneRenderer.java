@@ -274,7 +274,10 @@ final class SceneRenderer {
         int n = img.width;
         Raster optics = rng.nextDouble() < 0.85 ? Cv.gaussianBlur(img, rng.nextDouble(0.3, 0.9)) : img;
         float[] wb = {(float) rng.nextDouble(0.93, 1.07), 1f, (float) rng.nextDouble(0.93, 1.07)};
-        double gain = rng.nextDouble(0.005, 0.12), read = rng.nextDouble(0.1, 4.0);
+        // Exposure index from base ISO to high ISO: shot-noise gain and read-noise sigma log-uniform, so two
+        // captures (host and donor) often differ in noise level by a factor of two or more, as two cameras do.
+        double gain = Math.exp(rng.nextDouble(Math.log(0.005), Math.log(0.4)));
+        double readSigma = Math.exp(rng.nextDouble(Math.log(0.3), Math.log(6.0))), read = readSigma * readSigma;
         if (rng.nextDouble() < 0.7) {
             Raster mosaic = new Raster(n, n, 1);
             float[] sigma = new float[n * n];

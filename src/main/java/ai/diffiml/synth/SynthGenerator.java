@@ -55,7 +55,8 @@ import org.bytedeco.opencv.global.opencv_imgproc;
 public final class SynthGenerator {
     private static final ObjectMapper JSON = JsonMapper.builder().enable(SerializationFeature.INDENT_OUTPUT).build();
     private static final String FORMAT = "diffiml-synth";
-    private static final int VERSION = 1;
+    /** 2: wider camera noise range, more frequent donor noise/blur and resampled moves (stronger traces). */
+    private static final int VERSION = 2;
     /** Final masks must cover this share of the image (the manipulation draws inside a slightly narrower band). */
     static final double MIN_MASK = 0.02, MAX_MASK = 0.40;
     private static final int ATTEMPTS = 40;
@@ -490,7 +491,8 @@ public final class SynthGenerator {
             throw new IOException(file + ": " + reason(e), e);
         }
         if (m == null || !FORMAT.equals(m.path("format").asText()) || m.path("version").asInt() != VERSION) {
-            throw new IOException(file + ": not a " + FORMAT + " version " + VERSION + " manifest");
+            throw new IOException(file + ": not a " + FORMAT + " version " + VERSION + " manifest (a dataset made by"
+                    + " another version of the generator: delete its folder to make it again)");
         }
         SynthOptions o = new SynthOptions(m.path("count").asInt(), m.path("seed").asLong(), m.path("size").asInt(),
                 m.path("photos").isNull() ? null : Paths.get(m.path("photos").asText()),

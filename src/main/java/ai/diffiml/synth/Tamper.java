@@ -73,8 +73,8 @@ final class Tamper {
             src = Cv.jpeg(src, q, rng.nextDouble() < 0.8);
             info.put("sourceJpeg", q);
         }
-        if (rng.nextDouble() < 0.2) {
-            double sigma = rng.nextDouble(0.4, 1.2);
+        if (rng.nextDouble() < 0.3) {
+            double sigma = rng.nextDouble(0.5, 1.5);
             src = Cv.gaussianBlur(src, sigma);
             info.put("sourceBlur", round(sigma));
         }
@@ -98,7 +98,7 @@ final class Tamper {
         // where it goes: a whole-pixel shift (off the 8x8 grid), or a resampling move
         Matrix3x2f move;
         int interpolation;
-        if (rng.nextDouble() < (copyMove ? 0.4 : 0.35)) {
+        if (rng.nextDouble() < 0.25) {
             from.set(Math.round(from.x), Math.round(from.y));
             int tx = (int) Math.round(rng.nextDouble(0.12, 0.88) * w - from.x);
             int ty = (int) Math.round(rng.nextDouble(0.12, 0.88) * w - from.y);
@@ -155,8 +155,8 @@ final class Tamper {
             matchColour(content, host.image(), mask, k);
             info.put("colourMatch", round(k));
         }
-        if (rng.nextDouble() < 0.2) {
-            double sigma = rng.nextDouble(1, 4);
+        if (rng.nextDouble() < 0.45) {
+            double sigma = rng.nextDouble(1.5, 6);
             addNoise(rng, content, null, sigma);
             info.put("pasteNoise", round(sigma));
         }

@@ -43,7 +43,7 @@ public final class DiscriminativeTask implements Task {
                 ImportedWeights w = WeightImport.loadEncoder(encoderWeights, model.encoder());
                 LOG.info("encoder initialised from {} ({})", w.file(), w.source().label());
             } else {
-                DiffusionTask.warnRandomEncoder();
+                DiffusionTask.warnRandomEncoder(LOG);
             }
             return new DiscriminativeTask(model, seed);
         } catch (IOException | RuntimeException e) {

@@ -135,6 +135,10 @@ class TrainCommandTest {
         assertEquals(1, c.vaeEpochs());
         assertEquals(1, c.train().epochs());
         assertEquals(3, c.train().seed());
+        // without --lr / --warmup-epochs the preset's values (default: a rate for a randomly initialised encoder)
+        assertEquals(ai.diffiml.train.TrainPreset.DEFAULT.lr, c.train().lr());
+        assertEquals(3e-4, c.train().lr());
+        assertEquals(0.3, c.train().warmupEpochs());
         assertTrue(Files.isRegularFile(a.dir().resolve("vae").resolve(VaeTrainer.WEIGHTS_FILE)));
         assertTrue(Files.isRegularFile(a.dir().resolve("vae").resolve(VaeTrainer.SUMMARY_FILE)));
         assertEquals(3, Checkpoint.readMeta(a.last()).step());

@@ -7,6 +7,7 @@ import ai.diffiml.backend.Backends;
 import ai.diffiml.backend.Device;
 import ai.diffiml.cli.CliExpectations;
 import ai.diffiml.cli.CliExpectations.Run;
+import ai.diffiml.localize.LocalizeFixtures;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -15,6 +16,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The fat jar users run starts and answers: {@code java -jar target/diffiml-native.jar ...} in a separate process
@@ -81,5 +83,19 @@ class JarStartsIT {
     @Test
     void infoModelWithABadPathIsOneLine() throws Exception {
         CliExpectations.assertOneLineError(runJar("info", "--model", "no/such/config.json"), "no such file");
+    }
+
+    @Test
+    void predictWritesTheMapsWithTheNativesInTheJar(@TempDir Path dir) throws Exception {
+        // Decoding, resizing, the heatmap colours and PNG encoding all come from the OpenCV natives the jar ships.
+        Path checkpoint = LocalizeFixtures.diffImlCheckpoint(dir.resolve("ck"), 1);
+        Path image = LocalizeFixtures.png(dir.resolve("in").resolve("photo.png"), 50, 40, 2);
+        Run r = runJar("predict", image.getParent().toString(), "--out", dir.resolve("out").toString(),
+                "--checkpoint", checkpoint.toString(), "--steps", "2", "--ensemble", "2", "--device", "cpu");
+        assertEquals(0, r.exit(), r::toString);
+        for (String file : List.of("photo_prob.png", "photo_mask.png", "photo_uncertainty.png", "photo_overlay.png",
+                "predictions.jsonl")) {
+            assertTrue(Files.size(dir.resolve("out").resolve(file)) > 0, file);
+        }
     }
 }
