@@ -10,9 +10,11 @@ import ai.diffiml.eval.EvalRun;
 import ai.diffiml.eval.EvalSettings;
 import ai.diffiml.eval.ImageResult;
 import ai.diffiml.eval.LoadedPredictor;
+import ai.diffiml.eval.LocalizerPredictor;
 import ai.diffiml.eval.ScoringMode;
 import ai.diffiml.eval.report.ReportWriter;
 import ai.diffiml.eval.robustness.RobustnessSpec;
+import ai.diffiml.localize.LocalizerOptions;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
@@ -129,7 +131,8 @@ public final class EvalCommand implements Callable<Integer> {
     private final ModelOpener opener;
 
     public EvalCommand() {
-        this(DefaultModel::open);
+        this((model, r) -> LocalizerPredictor.open(model, LocalizerOptions.builder().device(r.device())
+                .steps(r.steps()).ensemble(r.ensemble()).flipTta(r.tta()).seed(r.seed()).batch(r.batch()).build()));
     }
 
     EvalCommand(ModelOpener opener) {
@@ -161,10 +164,12 @@ public final class EvalCommand implements Callable<Integer> {
             if (predictor == null) {
                 return Main.EXIT_USAGE; // the reason is printed
             }
-            EvalSettings settings = new EvalSettings(model.toString(), predictor.description(), steps, ensemble, tta,
-                    seed, predictor.device(), scoring, predictor.resolution(), date, batch, limit, robustness);
+            EvalSettings settings = new EvalSettings(predictor.checkpoint().toString(), predictor.description(),
+                    predictor.samples() ? steps : null, predictor.samples() ? ensemble : null, tta, seed,
+                    predictor.device(), scoring, predictor.resolution(), date, batch, limit, robustness);
             PrintWriter stdout = spec.commandLine().getOut();
-            stdout.println("model      " + predictor.description() + " on " + predictor.device());
+            stdout.println("model      " + predictor.description() + " on " + predictor.device() + " ("
+                    + predictor.checkpoint() + ")");
             stdout.println("scoring    " + scoring.describe(predictor.resolution()));
             stdout.flush();
             try (Progress progress = new Progress(err)) {

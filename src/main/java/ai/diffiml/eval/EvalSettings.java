@@ -8,8 +8,8 @@ import java.util.Objects;
  *
  * @param checkpoint the checkpoint or run folder evaluated
  * @param model what the checkpoint holds, in words (e.g. "DiffIML MiT-b3 512 px")
- * @param steps DDIM sampling steps (0 for a model without sampling)
- * @param ensemble sampling chains averaged (1 for a model without sampling)
+ * @param steps DDIM sampling steps; null for a model that does not sample
+ * @param ensemble sampling chains averaged; null for a model that does not sample
  * @param tta whether horizontal-flip test-time augmentation was on
  * @param seed seed of the sampling noise and of the random attacks
  * @param device the backend the model ran on
@@ -20,7 +20,7 @@ import java.util.Objects;
  * @param limit images per dataset the run was limited to, null for all
  * @param robustness the attacks run besides the clean images, null for none
  */
-public record EvalSettings(String checkpoint, String model, int steps, int ensemble, boolean tta, long seed,
+public record EvalSettings(String checkpoint, String model, Integer steps, Integer ensemble, boolean tta, long seed,
         String device, ScoringMode scoring, int resolution, String date, int batch, Integer limit,
         RobustnessSpec robustness) {
     public EvalSettings {

@@ -5,8 +5,17 @@ public interface LoadedPredictor extends MapPredictor, AutoCloseable {
     /** The model and its inference settings, in words, for reports. */
     String description();
 
+    /** The checkpoint folder the model was loaded from. */
+    java.nio.file.Path checkpoint();
+
     /** The device the model runs on (cpu, cuda). */
     String device();
+
+    /**
+     * Whether the model samples, so that steps, ensemble and seed apply (DiffIML); false for a model that predicts
+     * in one forward (the discriminative baseline).
+     */
+    boolean samples();
 
     @Override
     void close();

@@ -54,6 +54,16 @@ class EvalCommandTest {
             }
 
             @Override
+            public Path checkpoint() {
+                return model.resolve("best");
+            }
+
+            @Override
+            public boolean samples() {
+                return true;
+            }
+
+            @Override
             public void close() {
                 opened.add("closed");
             }
@@ -112,6 +122,7 @@ class EvalCommandTest {
         assertTrue(s.get("tta").asBoolean());
         assertEquals(7, s.get("limit").asInt());
         assertEquals("brightness fake", s.get("model").asText());
+        assertEquals(runFolder.resolve("best").toString(), s.get("checkpoint").asText());
         assertEquals("jpeg:60..100/40,blur:5", s.get("robustness").asText());
         assertEquals("Tiny", json.get("datasets").get(0).get("name").asText());
         assertEquals("tiny", json.get("datasets").get(1).get("name").asText());

@@ -62,8 +62,8 @@ public final class HtmlReport {
         b.append("<h2>Settings</h2>\n<table>\n");
         row(b, "checkpoint", s.checkpoint());
         row(b, "model", s.model());
-        row(b, "sampling steps", Integer.toString(s.steps()));
-        row(b, "ensemble", Integer.toString(s.ensemble()));
+        row(b, "sampling steps", s.steps() == null ? "none (one forward)" : s.steps().toString());
+        row(b, "ensemble", s.ensemble() == null ? "none (one forward)" : s.ensemble().toString());
         row(b, "test-time augmentation", s.tta() ? "horizontal flip" : "off");
         row(b, "seed", Long.toString(s.seed()));
         row(b, "device", s.device());
