@@ -51,16 +51,18 @@ import picocli.CommandLine.Spec;
                 + " images), precision, recall, IoU and pixel AUC; image-level AUC, accuracy and F1 @0.5 from the"
                 + " image score, and MVSS-Net's image F1 (sensitivity/specificity); per dataset and on average.",
                 "Writes table.md (also printed), table.csv, results.json, images.csv, report.html (self-contained)"
-                        + " and, with --robustness, robustness.csv and one robustness-<attack>.png per attack."})
+                        + " and, with --robustness, robustness.csv and one robustness-<attack>.png per attack."},
+        exitCodeListHeading = "Exit codes:%n",
+        exitCodeList = {"0:evaluated (images that could not be read or predicted are reported, skipped and counted"
+                + " in the report)",
+                "1:unexpected failure (stack trace)",
+                "2:usage error: bad option, missing model or dataset, report folder in use (before any prediction)"})
 public final class EvalCommand implements Callable<Integer> {
     /** Opens the model an evaluation runs (the Localizer in the product; a fake in tests). */
     @FunctionalInterface
     interface ModelOpener {
-        LoadedPredictor open(Path runOrCheckpoint, ModelRequest request) throws IOException;
+        LoadedPredictor open(Path checkpointFolder, LocalizerOptions options) throws IOException;
     }
-
-    /** The inference settings asked for on the command line. */
-    record ModelRequest(String device, int steps, int ensemble, boolean tta, long seed, int batch) {}
 
     @Mixin
     private DeviceOption device;
@@ -68,13 +70,8 @@ public final class EvalCommand implements Callable<Integer> {
     @Mixin
     private ThreadsOption threads;
 
-    @Option(names = "--run", paramLabel = "<dir>", description = "Training run folder: its best/ checkpoint, else"
-            + " last/.")
-    private Path run;
-
-    @Option(names = "--checkpoint", paramLabel = "<dir>",
-            description = "Checkpoint folder (DiffIML or discriminative SegFormer), instead of --run.")
-    private Path checkpoint;
+    @Mixin
+    private WeightsOption weights;
 
     @Option(names = "--data", paramLabel = "[<name>=]<path>", required = true,
             description = "Dataset with ground truth, repeatable: an IMDL-BenCo folder (Tp/, Gt/, optional Au/), a"
@@ -88,20 +85,8 @@ public final class EvalCommand implements Callable<Integer> {
                     + " (MVSS-Net's). Default: ${DEFAULT-VALUE}.")
     private String scoringName;
 
-    @Option(names = "--steps", paramLabel = "<n>", defaultValue = "8",
-            description = "DDIM sampling steps. Default: ${DEFAULT-VALUE}.")
-    private int steps;
-
-    @Option(names = "--ensemble", paramLabel = "<n>", defaultValue = "5",
-            description = "Ensemble members (chains averaged in latent space). Default: ${DEFAULT-VALUE}.")
-    private int ensemble;
-
-    @Option(names = "--tta", description = "Flip test-time augmentation.")
-    private boolean tta;
-
-    @Option(names = "--seed", paramLabel = "<n>", defaultValue = "0",
-            description = "Seed of the sampling noise and of the noise attack. Default: ${DEFAULT-VALUE}.")
-    private long seed;
+    @Mixin
+    private SamplingOptions sampling;
 
     @Option(names = "--batch", paramLabel = "<n>", defaultValue = "1",
             description = "Images per model call (uses a GPU better; can change the last bits of a map)."
@@ -110,12 +95,13 @@ public final class EvalCommand implements Callable<Integer> {
 
     @Option(names = "--robustness", paramLabel = "<spec>",
             description = "Also evaluate under attacks, e.g. jpeg:50..100,blur:3..23,noise:3..23: kind:a, kind:a..b"
-                    + " (default steps: jpeg quality 10, blur kernel 4, noise variance 4) or kind:a..b/step.")
+                    + " (default steps: jpeg quality 10, blur kernel 4, noise variance 4) or kind:a..b/step. The"
+                    + " noise is drawn from --seed and the image.")
     private String robustnessSpec;
 
     @Option(names = "--out", paramLabel = "<dir>",
-            description = "Report folder; must not exist or be empty. Default: eval-<date>-<time> in the run folder"
-                    + " (beside the checkpoint folder with --checkpoint).")
+            description = "Report folder; must not exist or be empty. Default: eval-<date>-<time> beside the"
+                    + " checkpoint folder (in the run folder with --run).")
     private Path out;
 
     @Option(names = "--limit", paramLabel = "<n>", description = "Only the first n images of each dataset.")
@@ -128,11 +114,13 @@ public final class EvalCommand implements Callable<Integer> {
     @Spec
     private CommandSpec spec;
 
+    /** Longest side of the gallery thumbnails in pixels. */
+    private static final int THUMBNAIL_SIDE = 160;
+
     private final ModelOpener opener;
 
     public EvalCommand() {
-        this((model, r) -> LocalizerPredictor.open(model, LocalizerOptions.builder().device(r.device())
-                .steps(r.steps()).ensemble(r.ensemble()).flipTta(r.tta()).seed(r.seed()).batch(r.batch()).build()));
+        this(LocalizerPredictor::open);
     }
 
     EvalCommand(ModelOpener opener) {
@@ -142,44 +130,57 @@ public final class EvalCommand implements Callable<Integer> {
     @Override
     public Integer call() throws IOException {
         PrintWriter err = spec.commandLine().getErr();
-        List<EvalRun.Input> inputs;
-        Path model;
-        Path target;
         ScoringMode scoring;
         RobustnessSpec robustness;
+        LocalizerOptions options;
+        Path model;
+        List<EvalRun.Input> inputs;
+        Path target;
         try {
+            if (!weights.given()) {
+                throw new IllegalArgumentException("give the model: --run <training run folder> or --checkpoint"
+                        + " <dir>");
+            }
             scoring = ScoringMode.parse(scoringName);
             robustness = robustnessSpec == null ? null : RobustnessSpec.parse(robustnessSpec);
-            model = checkModelOptions();
+            options = sampling.applyTo(LocalizerOptions.builder().device(device.choice())).batch(batch).build();
+            require(limit == null || limit >= 1, "--limit must be >= 1, got " + limit);
+            require(gallery >= 0, "--gallery must be >= 0, got " + gallery);
             threads.apply();
+            model = weights.checkpointFolder();
             inputs = datasets();
             target = out != null ? out : defaultOut(model);
             ReportWriter.checkTarget(target);
         } catch (IllegalArgumentException | IOException e) {
-            return Main.fail(err, e.getMessage(), Main.EXIT_USAGE);
+            return usageError(e.getMessage());
         }
         String date = Instant.now().toString();
         EvalReport report;
-        try (LoadedPredictor predictor = open(model)) {
-            if (predictor == null) {
-                return Main.EXIT_USAGE; // the reason is printed
-            }
+        LoadedPredictor loaded;
+        try {
+            loaded = opener.open(model, options);
+        } catch (IllegalArgumentException | IOException e) {
+            return usageError(e.getMessage());
+        }
+        try (LoadedPredictor predictor = loaded) {
+            boolean samples = predictor.samples();
             EvalSettings settings = new EvalSettings(predictor.checkpoint().toString(), predictor.description(),
-                    predictor.samples() ? steps : null, predictor.samples() ? ensemble : null, tta, seed,
-                    predictor.device(), scoring, predictor.resolution(), date, batch, limit, robustness);
+                    samples ? options.steps() : null, samples ? options.ensemble() : null, options.flipTta(),
+                    options.seed(), predictor.device(), scoring, predictor.resolution(), date, options.batch(), limit,
+                    robustness);
             PrintWriter stdout = spec.commandLine().getOut();
             stdout.println("model      " + predictor.description() + " on " + predictor.device() + " ("
                     + predictor.checkpoint() + ")");
             stdout.println("scoring    " + scoring.describe(predictor.resolution()));
             stdout.flush();
             try (Progress progress = new Progress(err)) {
-                report = new EvalRun(predictor, settings, gallery, 160).run(inputs, progress);
+                report = new EvalRun(predictor, settings, gallery, THUMBNAIL_SIDE).run(inputs, progress);
             }
         }
         try {
             ReportWriter.write(report, target);
         } catch (IOException e) {
-            return Main.fail(err, "cannot write the report: " + e.getMessage(), Main.EXIT_USAGE);
+            return usageError("cannot write the report: " + e.getMessage());
         }
         PrintWriter stdout = spec.commandLine().getOut();
         stdout.println();
@@ -194,39 +195,14 @@ public final class EvalCommand implements Callable<Integer> {
         return 0;
     }
 
-    /** The model folder; exactly one of --run and --checkpoint, and sane numbers. */
-    private Path checkModelOptions() {
-        if ((run == null) == (checkpoint == null)) {
-            throw new IllegalArgumentException(run == null
-                    ? "give the model: --run <training run folder> or --checkpoint <dir>"
-                    : "give either --run or --checkpoint, not both");
-        }
-        Path model = run != null ? run : checkpoint;
-        if (!Files.isDirectory(model)) {
-            throw new IllegalArgumentException(model + ": " + (Files.exists(model) ? "not a folder"
-                    : "no such folder"));
-        }
-        require(steps >= 1, "--steps must be >= 1, got " + steps);
-        require(ensemble >= 1, "--ensemble must be >= 1, got " + ensemble);
-        require(batch >= 1, "--batch must be >= 1, got " + batch);
-        require(limit == null || limit >= 1, "--limit must be >= 1, got " + limit);
-        require(gallery >= 0, "--gallery must be >= 0, got " + gallery);
-        return model;
+    private int usageError(String message) {
+        return Main.fail(spec.commandLine().getErr(), message.replaceFirst("^localizer options: ", ""),
+                Main.EXIT_USAGE);
     }
 
     private static void require(boolean ok, String message) {
         if (!ok) {
             throw new IllegalArgumentException(message);
-        }
-    }
-
-    /** The model, or null when it cannot be loaded (the reason printed as a usage error). */
-    private LoadedPredictor open(Path model) {
-        try {
-            return opener.open(model, new ModelRequest(device.choice(), steps, ensemble, tta, seed, batch));
-        } catch (IOException | IllegalArgumentException e) {
-            Main.fail(spec.commandLine().getErr(), e.getMessage(), Main.EXIT_USAGE);
-            return null;
         }
     }
 
@@ -255,10 +231,10 @@ public final class EvalCommand implements Callable<Integer> {
         return inputs;
     }
 
-    /** eval-<date>-<time> in the run folder, or beside the checkpoint folder. */
-    private Path defaultOut(Path model) {
-        Path base = run != null ? run : model.toAbsolutePath().normalize().getParent();
-        return base.resolve("eval-" + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")));
+    /** eval-<date>-<time> beside the checkpoint folder: in the run folder for a run's best/ or last/. */
+    private static Path defaultOut(Path checkpointFolder) {
+        Path parent = checkpointFolder.toAbsolutePath().normalize().getParent();
+        return parent.resolve("eval-" + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")));
     }
 
     /** A progress bar per pass on stderr; failed images are reported above it. */

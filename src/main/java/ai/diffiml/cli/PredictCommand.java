@@ -76,21 +76,8 @@ public final class PredictCommand implements Callable<Integer> {
     @Mixin
     private WeightsOption weights;
 
-    @Option(names = "--steps", paramLabel = "<n>", defaultValue = "8",
-            description = "DDIM sampling steps. Default: ${DEFAULT-VALUE}.")
-    private int steps;
-
-    @Option(names = "--ensemble", paramLabel = "<n>", defaultValue = "5",
-            description = "Ensemble members (chains averaged in latent space). Default: ${DEFAULT-VALUE}.")
-    private int ensemble;
-
-    @Option(names = "--tta", description = "Flip test-time augmentation: also predict the mirrored image, keep"
-            + " the per-pixel maximum.")
-    private boolean tta;
-
-    @Option(names = "--seed", paramLabel = "<n>", defaultValue = "0",
-            description = "Seed of the sampling noise (the same seed gives the same maps). Default: ${DEFAULT-VALUE}.")
-    private long seed;
+    @Mixin
+    private SamplingOptions sampling;
 
     @Option(names = "--threshold", paramLabel = "<p>", defaultValue = "0.5",
             description = "Mask threshold: tampered where probability > p. Default: ${DEFAULT-VALUE}.")
@@ -157,8 +144,8 @@ public final class PredictCommand implements Callable<Integer> {
             if (!tile && spec.commandLine().getParseResult().hasMatchedOption("--tile-overlap")) {
                 return usageError("--tile-overlap applies to --tile only");
             }
-            options = LocalizerOptions.builder().device(device.choice()).steps(steps).ensemble(ensemble)
-                    .flipTta(tta).seed(seed).threshold(threshold).batch(batch)
+            options = sampling.applyTo(LocalizerOptions.builder().device(device.choice()))
+                    .threshold(threshold).batch(batch)
                     .mode(tile ? InferenceMode.TILED : InferenceMode.RESIZE).tileOverlap(tileOverlap)
                     .uncertainty(!noUncertainty).build();
             threads.apply();

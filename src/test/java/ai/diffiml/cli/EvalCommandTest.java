@@ -8,6 +8,7 @@ import ai.diffiml.cli.CliExpectations.Run;
 import ai.diffiml.eval.EvalFixtures;
 import ai.diffiml.eval.LoadedPredictor;
 import ai.diffiml.eval.report.ReportWriter;
+import ai.diffiml.localize.LocalizerOptions;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.PrintWriter;
@@ -36,11 +37,16 @@ class EvalCommandTest {
     void fixture() throws Exception {
         data = EvalFixtures.writeDataset(dir.resolve("tiny"));
         runFolder = Files.createDirectories(dir.resolve("runs/r1"));
+        // the fake model reads nothing; the folder only has to look like a run's checkpoint
+        Files.createDirectories(runFolder.resolve("best"));
+        Files.writeString(runFolder.resolve("best/checkpoint.json"), "{}");
     }
 
     /** The fixture's brightness predictor as a loaded model; records what it was opened with. */
-    private LoadedPredictor fake(Path model, EvalCommand.ModelRequest request) {
-        opened.add(model.getFileName() + " " + request);
+    private LoadedPredictor fake(Path model, LocalizerOptions o) {
+        opened.add(model.getParent().getFileName() + "/" + model.getFileName() + " " + o.device() + " steps "
+                + o.steps() + " ensemble " + o.ensemble() + " tta " + o.flipTta() + " seed " + o.seed() + " batch "
+                + o.batch());
         EvalFixtures.BrightnessPredictor p = new EvalFixtures.BrightnessPredictor(32, true);
         return new LoadedPredictor() {
             @Override
@@ -55,7 +61,7 @@ class EvalCommandTest {
 
             @Override
             public Path checkpoint() {
-                return model.resolve("best");
+                return model;
             }
 
             @Override
@@ -101,7 +107,7 @@ class EvalCommandTest {
                 "--scoring", "original", "--steps", "4", "--ensemble", "2", "--tta", "--seed", "7", "--device", "cpu",
                 "--robustness", "jpeg:60..100/40,blur:5", "--limit", "7", "--gallery", "1", "--batch", "3");
         assertEquals(0, r.exit(), r::toString);
-        assertEquals(List.of("r1 ModelRequest[device=cpu, steps=4, ensemble=2, tta=true, seed=7, batch=3]", "closed"), opened);
+        assertEquals(List.of("r1/best cpu steps 4 ensemble 2 tta true seed 7 batch 3", "closed"), opened);
         assertTrue(r.out().contains("scoring    original: prediction resized (bilinear) to the ground truth's size"),
                 r::toString);
         assertTrue(r.out().matches("(?s).*\\| metric +\\| +Tiny \\| +tiny \\| Average \\|.*"), r::toString);
@@ -134,7 +140,7 @@ class EvalCommandTest {
 
     @Test
     void explicitOutAndCheckpoint() throws Exception {
-        Path ckpt = Files.createDirectories(runFolder.resolve("best"));
+        Path ckpt = runFolder.resolve("best");
         Path out = dir.resolve("reports/a");
         Run r = run("eval", "--checkpoint", ckpt.toString(), "--data", data.toString(), "--out", out.toString(),
                 "--device", "cpu");
@@ -159,7 +165,9 @@ class EvalCommandTest {
         CliExpectations.assertOneLineError(run("eval", "--run", rf, "--checkpoint", rf, "--data", d),
                 "either --run or --checkpoint, not both");
         CliExpectations.assertOneLineError(run("eval", "--run", dir.resolve("nope").toString(), "--data", d),
-                "nope: no such folder");
+                "nope: no such run folder or checkpoint folder");
+        CliExpectations.assertOneLineError(run("eval", "--run", dir.toString(), "--data", d),
+                "neither a checkpoint folder");
         CliExpectations.assertOneLineError(run("eval", "--run", rf, "--data", dir.resolve("missing").toString()),
                 "missing: no such file or folder");
         CliExpectations.assertOneLineError(run("eval", "--run", rf, "--data", "x=" + dir.resolve("missing")),
@@ -173,14 +181,17 @@ class EvalCommandTest {
         CliExpectations.assertOneLineError(run("eval", "--run", rf, "--data", d, "--robustness", "blur:4"),
                 "blur kernel size must be odd");
         CliExpectations.assertOneLineError(run("eval", "--run", rf, "--data", d, "--steps", "0"),
-                "--steps must be >= 1, got 0");
+                "error: steps must be >= 1, got 0");
+        CliExpectations.assertOneLineError(run("eval", "--run", rf, "--data", d, "--device", "cpu", "--ensemble", "0"),
+                "ensemble must be >= 1");
         CliExpectations.assertOneLineError(run("eval", "--run", rf, "--data", d, "--batch", "0"),
-                "--batch must be >= 1");
+                "batch must be >= 1, got 0");
         CliExpectations.assertOneLineError(run("eval", "--run", rf, "--data", d, "--limit", "0"),
                 "--limit must be >= 1");
         assertEquals(List.of(), opened, "no model was loaded for a run that cannot start");
         try (Stream<Path> s = Files.list(runFolder)) {
-            assertEquals(0, s.count(), "no report folder was made");
+            assertEquals(List.of("best"), s.map(p -> p.getFileName().toString()).toList(),
+                    "no report folder was made");
         }
         Run missing = run("eval", "--run", rf);
         assertEquals(Main.EXIT_USAGE, missing.exit());
