@@ -73,7 +73,9 @@ public final class CurvePlot {
             charts.add(f1);
         }
         if (!lr.isEmpty()) {
-            charts.add(chart("learning rate", "lr", lr, false));
+            XYChart rate = chart("learning rate", "lr", lr, false);
+            rate.getStyler().setYAxisDecimalPattern("0.0E0"); // rates like 3e-4 print as long decimals otherwise
+            charts.add(rate);
         }
         for (XYChart c : charts) { // one step axis for all panels
             c.getStyler().setXAxisMin(first).setXAxisMax(Math.max(last, first + 1));
