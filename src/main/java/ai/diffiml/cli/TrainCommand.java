@@ -173,6 +173,9 @@ public final class TrainCommand implements Callable<Integer> {
     private int newRun(Device dev) throws IOException {
         String v = variant != null ? variant : preset.variant;
         int res = resolution != null ? resolution : preset.resolution;
+        if (res < 32 || res % 32 != 0) { // checked before any synthetic data is made at this size
+            throw new IllegalArgumentException("--resolution must be a positive multiple of 32, got " + res);
+        }
         Path data = runOptions.dataOrSynthetic(res, spec.commandLine().getOut());
         Path valData = runOptions.valData, teacher = runOptions.teacher;
         long seed = runOptions.seed;

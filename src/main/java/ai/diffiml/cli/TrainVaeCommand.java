@@ -79,11 +79,11 @@ public final class TrainVaeCommand implements Callable<Integer> {
     public Integer call() {
         PrintWriter err = spec.commandLine().getErr();
         try {
-            Path data = run.dataOrSynthetic(resolution, spec.commandLine().getOut());
             threads.apply();
             Device dev = device.resolve();
             ModelConfig config = ModelConfig.paper().withResolution(resolution);
             VaeTrainer.Settings settings = new VaeTrainer.Settings(epochs, lr, beta);
+            Path data = run.dataOrSynthetic(resolution, spec.commandLine().getOut()); // after the checks above
             VaeTrainer.Result r;
             try (BatchSource train = sources.training(data, resolution, batch, run.seed);
                     BatchSource eval = run.valData == null ? null
