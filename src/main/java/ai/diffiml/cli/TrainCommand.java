@@ -173,13 +173,11 @@ public final class TrainCommand implements Callable<Integer> {
     private int newRun(Device dev) throws IOException {
         String v = variant != null ? variant : preset.variant;
         int res = resolution != null ? resolution : preset.resolution;
-        if (res < 32 || res % 32 != 0) { // checked before any synthetic data is made at this size
-            throw new IllegalArgumentException("--resolution must be a positive multiple of 32, got " + res);
-        }
-        Path data = runOptions.dataOrSynthetic(res, spec.commandLine().getOut());
-        Path valData = runOptions.valData, teacher = runOptions.teacher;
-        long seed = runOptions.seed;
         boolean diffusion = head.equals("diffusion");
+        ModelConfig model = diffusion ? ModelConfig.paper().withVariant(v).withResolution(res) : null;
+        SegFormer.Config seg = diffusion ? null : SegFormer.Config.of(v, res);
+        Path teacher = runOptions.teacher;
+        long seed = runOptions.seed;
         int b = batch != null ? batch : preset.batch;
         if (b < 1) {
             throw new IllegalArgumentException("--batch must be >= 1, got " + b);
@@ -188,8 +186,6 @@ public final class TrainCommand implements Callable<Integer> {
                 lr != null ? lr : preset.lr, warmupEpochs != null ? warmupEpochs : preset.warmupEpochs,
                 weightDecay, clipGrad, seed, checkpointEvery, valSteps != null ? valSteps : preset.valSteps,
                 valEnsemble != null ? valEnsemble : preset.valEnsemble, timeLimitSeconds());
-        ModelConfig model = diffusion ? ModelConfig.paper().withVariant(v).withResolution(res) : null;
-        SegFormer.Config seg = diffusion ? null : SegFormer.Config.of(v, res);
         int stage1Epochs = vaeEpochs != null ? vaeEpochs : preset.vaeEpochs;
         if (!diffusion && (vae != null || teacher != null || vaeEpochs != null || valSteps != null
                 || valEnsemble != null)) {
@@ -201,6 +197,9 @@ public final class TrainCommand implements Callable<Integer> {
                 throw new IllegalArgumentException(p + ": no such file");
             }
         }
+        // after every check above: no synthetic data is made for a run that cannot start
+        Path data = runOptions.dataOrSynthetic(res, spec.commandLine().getOut());
+        Path valData = runOptions.valData;
         boolean stage1 = diffusion && vae == null;
         PrintWriter o = spec.commandLine().getOut();
         Task task = null;

@@ -210,7 +210,7 @@ class TrainCommandTest {
                 "--out", dir.resolve("runs").toString()), "resolution must be a positive multiple of 32");
         // no --data: the size is refused before any synthetic data would be made at it
         CliExpectations.assertOneLineError(run("train", "--device", "cpu", "--resolution", "100", "--out",
-                dir.resolve("runs").toString()), "--resolution must be a positive multiple of 32, got 100");
+                dir.resolve("runs").toString()), "resolution must be a positive multiple of 32, got 100");
         assertFalse(Files.exists(Path.of("data", "synth-100")), "synthetic data was made for a refused size");
         Files.createDirectories(dir.resolve("runs/taken"));
         Files.writeString(dir.resolve("runs/taken/file"), "x");
