@@ -1,6 +1,7 @@
 package ai.diffiml.cli;
 
 import ai.diffiml.backend.Device;
+import ai.diffiml.data.AugmentationPreset;
 import ai.diffiml.data.BatchSource;
 import ai.diffiml.model.ModelConfig;
 import ai.diffiml.model.SegFormer;
@@ -65,8 +66,9 @@ public final class TrainCommand implements Callable<Integer> {
     @Option(names = "--preset", paramLabel = "default|paper", defaultValue = "default",
             converter = PresetConverter.class,
             description = "Starting settings: default (MiT-b0, 128 px, batch 8, 3 epochs, LightVAE 1 epoch, lr"
-                    + " 3e-4, validation 8 steps x 1 chain; about 15 minutes on 2 CPU cores) or paper (MiT-b3, 512"
-                    + " px, batch 16, 200 epochs, LightVAE 40 epochs, lr 1e-4, validation 8 steps x 5 chains)."
+                    + " 3e-4, geometric augmentation, validation 8 steps x 1 chain; about 15 minutes on 2 CPU cores)"
+                    + " or paper (MiT-b3, 512 px, batch 16, 200 epochs, LightVAE 40 epochs, lr 1e-4, the paper's"
+                    + " augmentation, validation 8 steps x 5 chains)."
                     + " Default: ${DEFAULT-VALUE}.")
     private TrainPreset preset;
 
@@ -98,6 +100,13 @@ public final class TrainCommand implements Callable<Integer> {
             description = "Linear warm-up epochs before the per-iteration cosine decay. Default: the preset's"
                     + " (paper 2, default 0.3).")
     private Double warmupEpochs;
+
+    @Option(names = "--augment", paramLabel = "paper|geometric|none", converter = AugmentConverter.class,
+            description = "Training augmentation: paper (the release's set: scale, naive copy-move and inpainting,"
+                    + " flips, rot90, brightness/contrast, JPEG, blur), geometric (flips and rot90 only: the"
+                    + " pixel-level traces survive), or none. Default: the preset's (paper: paper; default:"
+                    + " geometric).")
+    private AugmentationPreset augment;
 
     @Option(names = "--weight-decay", paramLabel = "<wd>", defaultValue = "0.05",
             description = "AdamW weight decay (none on biases and norms). Default: ${DEFAULT-VALUE}.")
@@ -187,6 +196,7 @@ public final class TrainCommand implements Callable<Integer> {
                 weightDecay, clipGrad, seed, checkpointEvery, valSteps != null ? valSteps : preset.valSteps,
                 valEnsemble != null ? valEnsemble : preset.valEnsemble, timeLimitSeconds());
         int stage1Epochs = vaeEpochs != null ? vaeEpochs : preset.vaeEpochs;
+        AugmentationPreset augmentation = augment != null ? augment : preset.augmentation;
         if (!diffusion && (vae != null || teacher != null || vaeEpochs != null || valSteps != null
                 || valEnsemble != null)) {
             throw new IllegalArgumentException("--vae, --vae-epochs, --teacher, --val-steps and --val-ensemble"
@@ -203,7 +213,7 @@ public final class TrainCommand implements Callable<Integer> {
         boolean stage1 = diffusion && vae == null;
         PrintWriter o = spec.commandLine().getOut();
         Task task = null;
-        try (BatchSource train = sources.training(data, res, b, seed);
+        try (BatchSource train = sources.training(data, res, b, seed, augmentation.settings());
                 BatchSource val = valData == null ? null : sources.validation(valData, res, b)) {
             if (!stage1) { // weights are checked before a run folder is made
                 task = diffusion ? DiffusionTask.create(model, dev, seed, encoderWeights, vae)
@@ -216,7 +226,8 @@ public final class TrainCommand implements Callable<Integer> {
                     data.toString(), valData == null ? null : valData.toString(),
                     vaeUsed == null ? null : vaeUsed.toString(), stage1 ? stage1Epochs : 0,
                     teacher == null ? null : teacher.toString(),
-                    encoderWeights == null ? null : encoderWeights.toString()).write(run.config());
+                    encoderWeights == null ? null : encoderWeights.toString(), augmentation.label())
+                    .write(run.config());
             o.println("run folder " + dir);
             o.flush();
             if (stage1) {
@@ -251,7 +262,8 @@ public final class TrainCommand implements Callable<Integer> {
         Trainer.Resumed r = diffusion ? DiffusionTask.resume(run.last(), dev, settings.seed())
                 : DiscriminativeTask.resume(run.last(), dev, settings.seed());
         try (Task task = r.task();
-                BatchSource train = sources.training(Path.of(c.data()), res, c.batch(), settings.seed());
+                BatchSource train = sources.training(Path.of(c.data()), res, c.batch(), settings.seed(),
+                        c.augmentationPreset().settings());
                 BatchSource val = c.valData() == null ? null
                         : sources.validation(Path.of(c.valData()), res, c.batch())) {
             return train(task, settings, run, dev, train, val, r.start().from(run.last()));
@@ -325,6 +337,17 @@ public final class TrainCommand implements Callable<Integer> {
                 }
             }
             throw new TypeConversionException("'" + value + "' is not a preset: expected default or paper");
+        }
+    }
+
+    static final class AugmentConverter implements ITypeConverter<AugmentationPreset> {
+        @Override
+        public AugmentationPreset convert(String value) {
+            try {
+                return AugmentationPreset.of(value);
+            } catch (IllegalArgumentException e) {
+                throw new TypeConversionException(e.getMessage());
+            }
         }
     }
 

@@ -1,6 +1,7 @@
 package ai.diffiml.cli;
 
 import ai.diffiml.backend.Device;
+import ai.diffiml.data.AugmentationSettings;
 import ai.diffiml.data.BatchSource;
 import ai.diffiml.io.SdVaeWeights;
 import ai.diffiml.model.LightVae;
@@ -85,7 +86,8 @@ public final class TrainVaeCommand implements Callable<Integer> {
             VaeTrainer.Settings settings = new VaeTrainer.Settings(epochs, lr, beta);
             Path data = run.dataOrSynthetic(resolution, spec.commandLine().getOut()); // after the checks above
             VaeTrainer.Result r;
-            try (BatchSource train = sources.training(data, resolution, batch, run.seed);
+            // masks only: the release's set, whose naive manipulations add rectangle masks to learn
+            try (BatchSource train = sources.training(data, resolution, batch, run.seed, AugmentationSettings.paper());
                     BatchSource eval = run.valData == null ? null
                             : sources.validation(run.valData, resolution, batch)) {
                 r = stage1(train, eval, config, run.seed, settings, run.teacher, run.newRunFolder("vae"), dev);

@@ -40,11 +40,11 @@ public record LoaderOptions(int resolution, int batchSize, boolean augment, Augm
     }
 
     /**
-     * Training: the paper's augmentation, shuffled, incomplete last batch dropped, one thread per CPU, the
+     * Training: the given augmentation, shuffled, incomplete last batch dropped, one thread per CPU, the
      * release's edge band (width 7), two batches prefetched.
      */
-    public static LoaderOptions training(int resolution, int batchSize, long seed) {
-        return new LoaderOptions(resolution, batchSize, true, AugmentationSettings.paper(), seed, true, true,
+    public static LoaderOptions training(int resolution, int batchSize, long seed, AugmentationSettings augmentation) {
+        return new LoaderOptions(resolution, batchSize, true, augmentation, seed, true, true,
                 Runtime.getRuntime().availableProcessors(), EdgeMode.BAND, EdgeMaps.RELEASE_WIDTH, 2);
     }
 

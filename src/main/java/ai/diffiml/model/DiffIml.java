@@ -46,7 +46,7 @@ public final class DiffIml extends Module {
         schedule = new NoiseSchedule(config.trainSteps(), 1e-4, 2e-2);
     }
 
-    /** Random initialisation (PyTorch layer defaults), seeded. */
+    /** Random initialisation, seeded: the encoder as the original Mix Transformer, the rest PyTorch layer defaults. */
     public DiffIml init(long seed) {
         Init init = new Init(seed);
         encoder.init(init);

@@ -24,6 +24,8 @@ public final class MixTransformer extends Module {
     private final ModuleList<PatchEmbed> patchEmbeddings = child("patch_embeddings", new ModuleList<>());
     private final ModuleList<ModuleList<Block>> blocks = child("block", new ModuleList<>());
     private final ModuleList<LayerNorm> stageNorms = child("layer_norm", new ModuleList<>());
+    /** Standard deviation of the original initialisation of every linear layer. */
+    static final double LINEAR_STD = 0.02;
     private long dropPathSeed;
     private long forwardCount;
 
@@ -65,9 +67,14 @@ public final class MixTransformer extends Module {
         this.forwardCount = n;
     }
 
+    /**
+     * The original Mix Transformer initialisation (SegFormer's {@code _init_weights}): linear weights N(0, 0.02),
+     * convolutions He-normal over fan-out, biases 0, norms 1/0; the start the paper's "random initialisation"
+     * ablation means.
+     */
     public void init(Init init) {
         for (PatchEmbed p : patchEmbeddings.items()) {
-            p.proj.init(init);
+            p.proj.initFanOut(init);
         }
         for (ModuleList<Block> stage : blocks.items()) {
             for (Block b : stage.items()) {
@@ -146,12 +153,12 @@ public final class MixTransformer extends Module {
 
         void init(Init init) {
             for (Linear l : new Linear[] {query, key, value, outDense, dense1, dense2}) {
-                l.init(init);
+                l.initNormal(init, LINEAR_STD);
             }
             if (sr != null) {
-                sr.init(init);
+                sr.initFanOut(init);
             }
-            dwconv.init(init);
+            dwconv.initFanOut(init);
         }
 
         Tensor forward(Tensor x, int h, int w, long seed) {

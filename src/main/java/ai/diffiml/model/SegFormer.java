@@ -99,7 +99,10 @@ public final class SegFormer extends Module {
         classifier = head.add("classifier", new Conv2d(device, d, 1, 1, 1, 0, 1, true));
     }
 
-    /** Random initialisation (PyTorch layer defaults), seeded; drop-path seeded from the same seed. */
+    /**
+     * Random initialisation, seeded (the encoder as the original Mix Transformer, the head PyTorch layer defaults);
+     * drop-path seeded from the same seed.
+     */
     public SegFormer init(long seed) {
         Init init = new Init(seed);
         encoder.init(init);

@@ -33,6 +33,15 @@ public final class Conv2d extends Module {
         return this;
     }
 
+    /** He-normal over fan-out (the Mix Transformer's conv initialisation): N(0, 2 / (k * k * out / groups)), bias 0. */
+    public Conv2d initFanOut(Init init) {
+        init.normal(weight, Math.sqrt(2.0 * groups / ((double) kernel * kernel * out)));
+        if (bias != null) {
+            bias.fill(0f);
+        }
+        return this;
+    }
+
     public Tensor forward(Tensor x) {
         return Conv.conv2d(x, weight, bias, stride, stride, padding, padding, groups);
     }

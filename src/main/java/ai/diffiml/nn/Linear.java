@@ -25,6 +25,18 @@ public final class Linear extends Module {
         return this;
     }
 
+    /**
+     * The Mix Transformer's own initialisation: weight ~ N(0, std), bias 0 (its timm {@code trunc_normal_} cuts at
+     * +-2 absolute, which at std 0.02 never happens).
+     */
+    public Linear initNormal(Init init, double std) {
+        init.normal(weight, std);
+        if (bias != null) {
+            bias.fill(0f);
+        }
+        return this;
+    }
+
     public Tensor forward(Tensor x) {
         return MatMul.linear(x, weight, bias);
     }

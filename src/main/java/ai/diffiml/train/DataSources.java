@@ -1,5 +1,6 @@
 package ai.diffiml.train;
 
+import ai.diffiml.data.AugmentationSettings;
 import ai.diffiml.data.BatchSource;
 import ai.diffiml.data.DataLoader;
 import ai.diffiml.data.DatasetReaders;
@@ -14,20 +15,26 @@ import java.nio.file.Path;
  * {@link IllegalArgumentException}s or {@link IOException}s with a one-line message naming the path.
  */
 public interface DataSources {
-    /** Augmented training batches of {@code resolution} px, in an order fixed by {@code seed} and the epoch. */
-    BatchSource training(Path data, int resolution, int batchSize, long seed) throws IOException;
+    /**
+     * Training batches of {@code resolution} px with {@code augmentation}, in an order (and with augmentation
+     * draws) fixed by {@code seed} and the epoch.
+     */
+    BatchSource training(Path data, int resolution, int batchSize, long seed, AugmentationSettings augmentation)
+            throws IOException;
 
     /** Validation batches of {@code resolution} px: no augmentation, a fixed order. */
     BatchSource validation(Path data, int resolution, int batchSize) throws IOException;
 
     /**
      * The real thing: {@link DatasetReaders#open} (BenCo folder or JSON list, MVSS list, image folder) and a
-     * {@link DataLoader} with the method's augmentation for training, plain resize for validation.
+     * {@link DataLoader} with the given augmentation for training, plain resize for validation.
      */
     DataSources LOADER = new DataSources() {
         @Override
-        public BatchSource training(Path data, int resolution, int batchSize, long seed) throws IOException {
-            return DataLoader.open(DatasetReaders.open(data), LoaderOptions.training(resolution, batchSize, seed));
+        public BatchSource training(Path data, int resolution, int batchSize, long seed,
+                AugmentationSettings augmentation) throws IOException {
+            return DataLoader.open(DatasetReaders.open(data),
+                    LoaderOptions.training(resolution, batchSize, seed, augmentation));
         }
 
         @Override

@@ -1,5 +1,6 @@
 package ai.diffiml.train;
 
+import ai.diffiml.data.AugmentationPreset;
 import ai.diffiml.model.ModelConfig;
 import ai.diffiml.model.SegFormer;
 import com.fasterxml.jackson.databind.DeserializationFeature;
@@ -29,13 +30,20 @@ import java.nio.file.StandardCopyOption;
  * @param vaeEpochs stage-1 epochs when this run trained its LightVAE, else 0
  * @param teacher the SD-VAE teacher weights of stage 1, or null
  * @param encoderWeights the ImageNet encoder weights, or null (random initialisation)
+ * @param augmentation the training augmentation's {@link AugmentationPreset} label; absent in configs written
+ *                     before the choice existed, which trained with the paper's set
  */
 public record RunConfig(String format, String created, String head, String preset, ModelConfig model,
         SegFormer.Config segformer, TrainSettings train, int batch, String data, String valData, String vae,
-        int vaeEpochs, String teacher, String encoderWeights) {
+        int vaeEpochs, String teacher, String encoderWeights, String augmentation) {
     public static final String FORMAT = "diffiml-training-run";
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT)
             .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES);
+
+    /** The training augmentation of the run (the paper's set for configs that predate the choice). */
+    public AugmentationPreset augmentationPreset() {
+        return augmentation == null ? AugmentationPreset.PAPER : AugmentationPreset.of(augmentation);
+    }
 
     /** Writes {@code file} atomically. */
     public void write(Path file) throws IOException {
@@ -59,6 +67,11 @@ public record RunConfig(String format, String created, String head, String prese
         if (!FORMAT.equals(c.format()) || (c.model() == null) == (c.segformer() == null) || c.train() == null) {
             throw new IllegalArgumentException(file + ": not a training run config (format '" + c.format()
                     + "', expected '" + FORMAT + "' with one model config and training settings)");
+        }
+        try {
+            c.augmentationPreset();
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(file + ": augmentation " + e.getMessage());
         }
         return c;
     }

@@ -9,6 +9,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import ai.diffiml.backend.Device;
 import ai.diffiml.backend.Native;
 import ai.diffiml.cli.CliExpectations.Run;
+import ai.diffiml.data.AugmentationPreset;
+import ai.diffiml.data.AugmentationSettings;
 import ai.diffiml.data.Batch;
 import ai.diffiml.data.BatchSource;
 import ai.diffiml.io.Checkpoint;
@@ -40,6 +42,15 @@ class TrainCommandTest {
     @TempDir
     Path dir;
 
+    private static String augmentationLabel(AugmentationSettings a) {
+        for (AugmentationPreset p : AugmentationPreset.values()) {
+            if (p.settings().equals(a)) {
+                return p.label();
+            }
+        }
+        return "custom";
+    }
+
     /** Synthetic data: the training path gives 6 tampered samples, the validation path 4 (2 authentic). */
     static final class Synthetic implements DataSources {
         final List<String> opened = new ArrayList<>();
@@ -47,8 +58,10 @@ class TrainCommandTest {
         long firstBatchDelay;
 
         @Override
-        public BatchSource training(Path data, int resolution, int batchSize, long seed) {
-            opened.add("train " + data.getFileName() + " " + resolution + " " + batchSize + " " + seed);
+        public BatchSource training(Path data, int resolution, int batchSize, long seed,
+                AugmentationSettings augmentation) {
+            opened.add("train " + data.getFileName() + " " + resolution + " " + batchSize + " " + seed + " "
+                    + augmentationLabel(augmentation));
             long delay = firstBatchDelay;
             firstBatchDelay = 0;
             RectangleBatches b = new RectangleBatches(6, batchSize, resolution, seed, 0);
@@ -121,7 +134,8 @@ class TrainCommandTest {
         Run whole = run(tiny("whole", "--vae-epochs", "1").toArray(String[]::new));
         assertEquals(0, whole.exit(), whole::toString);
         RunFolder a = new RunFolder(dir.resolve("runs/whole"));
-        assertEquals(List.of("train train 32 2 3", "val val 32 2"), data.opened);
+        // the default preset trains with the geometric set (the traces survive); resume keeps the run's choice
+        assertEquals(List.of("train train 32 2 3 geometric", "val val 32 2"), data.opened);
         assertTrue(whole.out().contains("stage 1    LightVAE 3 steps"), whole::toString);
         assertTrue(whole.out().contains("steps      3 of 3 (1 epochs x 3 batches)"), whole::toString);
         assertTrue(whole.out().matches("(?s).*val F1     \\d\\.\\d{4} \\(best \\d\\.\\d{4} at step 3\\).*"),
@@ -139,6 +153,17 @@ class TrainCommandTest {
         assertEquals(ai.diffiml.train.TrainPreset.DEFAULT.lr, c.train().lr());
         assertEquals(3e-4, c.train().lr());
         assertEquals(0.3, c.train().warmupEpochs());
+        assertEquals(AugmentationPreset.GEOMETRIC, c.augmentationPreset());
+        // a config from before the choice existed trained with the paper's set; an unknown name is refused
+        String json = Files.readString(a.config());
+        Path old = dir.resolve("old-config.json"), odd = dir.resolve("odd-config.json");
+        Files.writeString(old, json.replaceAll(",\\s*\"augmentation\"\\s*:\\s*\"geometric\"", ""));
+        assertFalse(Files.readString(old).contains("augmentation"));
+        assertEquals(AugmentationPreset.PAPER, RunConfig.read(old).augmentationPreset());
+        Files.writeString(odd, json.replace("\"geometric\"", "\"blur\""));
+        IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                () -> RunConfig.read(odd));
+        assertTrue(e.getMessage().startsWith(odd + ": augmentation 'blur' is not"), e.getMessage());
         assertTrue(Files.isRegularFile(a.dir().resolve("vae").resolve(VaeTrainer.WEIGHTS_FILE)));
         assertTrue(Files.isRegularFile(a.dir().resolve("vae").resolve(VaeTrainer.SUMMARY_FILE)));
         assertEquals(3, Checkpoint.readMeta(a.last()).step());
@@ -148,8 +173,9 @@ class TrainCommandTest {
 
         // The same run, with the first run's LightVAE, stopped by --time-limit after its first step, then resumed.
         data.firstBatchDelay = 1100;
-        Run stopped = run(tiny("parts", "--vae", a.dir().resolve("vae").toString(), "--time-limit", "0.01")
-                .toArray(String[]::new));
+        // (--augment paper: the test's batches ignore it, so the weights still match; the choice must survive resume)
+        Run stopped = run(tiny("parts", "--vae", a.dir().resolve("vae").toString(), "--time-limit", "0.01",
+                "--augment", "paper").toArray(String[]::new));
         assertEquals(0, stopped.exit(), stopped::toString);
         assertTrue(stopped.out().contains("steps      1 of 3"), stopped::toString);
         assertTrue(stopped.out().contains("continue with: train --resume"), stopped::toString);
@@ -162,6 +188,8 @@ class TrainCommandTest {
 
         Run resumed = run("train", "--resume", b.dir().toString(), "--device", "cpu");
         assertEquals(0, resumed.exit(), resumed::toString);
+        assertEquals("paper", RunConfig.read(b.config()).augmentation());
+        assertEquals("train train 32 2 3 paper", data.opened.get(data.opened.size() - 2));
         assertTrue(resumed.out().contains("steps      3 of 3"), resumed::toString);
         for (String file : List.of(Checkpoint.MODEL_FILE, Checkpoint.OPTIMIZER_FILE)) {
             Map<String, LoadedTensor> ta = Safetensors.read(a.last().resolve(file)).tensors();
@@ -188,6 +216,10 @@ class TrainCommandTest {
         Run bad = run("train", "--data", "x", "--head", "discriminative", "--vae", "y", "--device", "cpu");
         assertEquals(2, bad.exit(), bad::toString);
         assertTrue(bad.err().contains("belong to the diffusion head"), bad::toString);
+        Run augment = run("train", "--data", "x", "--augment", "blur", "--device", "cpu");
+        assertEquals(2, augment.exit(), augment::toString);
+        assertTrue(augment.err().contains("'blur' is not an augmentation set: expected paper, geometric or none"),
+                augment::toString);
     }
 
     @Test

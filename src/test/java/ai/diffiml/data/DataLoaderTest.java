@@ -49,11 +49,16 @@ class DataLoaderTest {
         }
     }
 
+    /** Training options with the release's augmentation. */
+    private static LoaderOptions paperTraining(int batch, long seed) {
+        return LoaderOptions.training(R, batch, seed, AugmentationSettings.paper());
+    }
+
     private static LoaderOptions training(int threads) {
         // every manipulation likely, so the test exercises all of them
         AugmentationSettings heavy = new AugmentationSettings(0.2, 0.5, 0.5, 0.5, 0.5, 0.1, 0.1, 0.5, 70, 100, 0.5,
                 0.5, 3, 7);
-        return LoaderOptions.training(R, 4, 42).withThreads(threads).withAugmentation(true, heavy);
+        return paperTraining(4, 42).withThreads(threads).withAugmentation(true, heavy);
     }
 
     @Test
@@ -90,8 +95,58 @@ class DataLoaderTest {
     }
 
     @Test
+    void geometricAugmentationOnlyFlipsAndRotates() throws Exception {
+        LoaderOptions geometric = LoaderOptions.training(R, 4, 5, AugmentationSettings.geometric()).withThreads(1)
+                .withShuffle(false);
+        int moved = 0;
+        try (DataLoader aug = DataLoader.open(dataset, geometric);
+                DataLoader plain = DataLoader.open(dataset, geometric.withAugmentation(false,
+                        AugmentationSettings.none()))) {
+            for (int b = 0; b < aug.batchesPerEpoch(); b++) {
+                Host a = Host.of(aug.batch(0, b, Device.CPU)), p = Host.of(plain.batch(0, b, Device.CPU));
+                for (int s = 0; s < a.ids().size(); s++) {
+                    // the one of the 8 flips/rotations that maps the plain sample onto the augmented one
+                    int best = -1;
+                    double bestDiff = Double.MAX_VALUE;
+                    for (int t = 0; t < 8; t++) {
+                        double d = meanAbsDiff(a.images(), p.images(), s, 3, t);
+                        if (d < bestDiff) {
+                            bestDiff = d;
+                            best = t;
+                        }
+                    }
+                    // pixel values are moved, not changed (bar the resize's rounding)
+                    assertTrue(bestDiff < 0.01, a.ids().get(s) + ": mean difference " + bestDiff);
+                    // the mask moves with it; the flip comes before the (nearest) resize, so an edge of the region
+                    // may land one row or column away (a mask left unmoved would differ by far more)
+                    double maskDiff = meanAbsDiff(a.masks(), p.masks(), s, 1, best);
+                    assertTrue(maskDiff < 0.1, a.ids().get(s) + ": mask differs by " + maskDiff);
+                    moved += best == 0 ? 0 : 1;
+                }
+            }
+        }
+        assertTrue(moved > 0, "some sample was flipped or rotated");
+    }
+
+    /** Mean |aug - T_t(plain)| over sample s, where T_t is one of the 8 symmetries of the square. */
+    private static double meanAbsDiff(float[] aug, float[] plain, int s, int channels, int t) {
+        double sum = 0;
+        for (int c = 0; c < channels; c++) {
+            int base = (s * channels + c) * R * R;
+            for (int y = 0; y < R; y++) {
+                for (int x = 0; x < R; x++) {
+                    int u = (t & 1) != 0 ? R - 1 - x : x, v = (t & 2) != 0 ? R - 1 - y : y;
+                    int sx = (t & 4) != 0 ? v : u, sy = (t & 4) != 0 ? u : v;
+                    sum += Math.abs(aug[base + y * R + x] - plain[base + sy * R + sx]);
+                }
+            }
+        }
+        return sum / (channels * R * R);
+    }
+
+    @Test
     void epochOrderIsASeededPermutation() throws Exception {
-        LoaderOptions opts = LoaderOptions.training(R, 4, 7).withThreads(1).withPrefetch(0);
+        LoaderOptions opts = paperTraining(4, 7).withThreads(1).withPrefetch(0);
         try (DataLoader a = DataLoader.open(dataset, opts); DataLoader b = DataLoader.open(dataset, opts)) {
             int[] e0 = a.order(0), e1 = a.order(1);
             assertArrayEquals(e0, b.order(0));
@@ -112,7 +167,7 @@ class DataLoaderTest {
 
     @Test
     void dropLastDecidesTheLastBatch() throws Exception {
-        try (DataLoader drop = DataLoader.open(dataset, LoaderOptions.training(R, 4, 1).withThreads(1));
+        try (DataLoader drop = DataLoader.open(dataset, paperTraining(4, 1).withThreads(1));
              DataLoader keep = DataLoader.open(dataset, LoaderOptions.validation(R, 4).withThreads(2))) {
             assertEquals(3, drop.batchesPerEpoch());
             assertEquals(12, drop.samplesPerEpoch());
@@ -275,7 +330,7 @@ class DataLoaderTest {
     @Test
     void tooFewSamplesForOneBatch() throws Exception {
         DatasetException e = assertThrows(DatasetException.class,
-                () -> DataLoader.open(dataset, LoaderOptions.training(R, 15, 1).withThreads(1)));
+                () -> DataLoader.open(dataset, paperTraining(15, 1).withThreads(1)));
         assertTrue(e.getMessage().contains("14 usable samples, fewer than one batch of 15"), e.getMessage());
     }
 }

@@ -54,6 +54,42 @@ class SegFormerTest {
     }
 
     @Test
+    void encoderStartsFromTheOriginalMixTransformerInitialisation() {
+        try (SegFormer m = new SegFormer(SegFormer.Config.of("b0", 32), Device.CPU).init(5)) {
+            Map<String, Tensor> p = m.namedParameters();
+            String block = "segformer.encoder.block.0.0.";
+            // linear: N(0, 0.02), bias 0
+            assertEquals(0.02, std(p.get(block + "attention.self.query.weight").toArray()), 0.002);
+            for (float v : p.get(block + "mlp.dense1.bias").toArray()) {
+                assertEquals(0f, v);
+            }
+            // convolutions: He-normal over fan-out k*k*out/groups, bias 0
+            assertEquals(Math.sqrt(2.0 / (7 * 7 * 32)), std(p.get("segformer.encoder.patch_embeddings.0.proj.weight")
+                    .toArray()), Math.sqrt(2.0 / (7 * 7 * 32)) * 0.1);
+            assertEquals(Math.sqrt(2.0 / 9), std(p.get(block + "mlp.dwconv.dwconv.weight").toArray()),
+                    Math.sqrt(2.0 / 9) * 0.1);
+            for (float v : p.get(block + "attention.self.sr.bias").toArray()) {
+                assertEquals(0f, v);
+            }
+            for (float v : p.get(block + "layer_norm_1.weight").toArray()) {
+                assertEquals(1f, v);
+            }
+        }
+    }
+
+    private static double std(float[] v) {
+        double mean = 0, sq = 0;
+        for (float x : v) {
+            mean += x;
+        }
+        mean /= v.length;
+        for (float x : v) {
+            sq += (x - mean) * (x - mean);
+        }
+        return Math.sqrt(sq / v.length);
+    }
+
+    @Test
     void headHasHuggingFaceNamesAndShapes() {
         SegFormer.Config c = SegFormer.Config.of("b0", 64);
         assertEquals(256, c.decoderWidth());
