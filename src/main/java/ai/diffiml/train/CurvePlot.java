@@ -73,9 +73,17 @@ public final class CurvePlot {
             charts.add(f1);
         }
         if (!lr.isEmpty()) {
-            XYChart rate = chart("learning rate", "lr", lr, false);
-            rate.getStyler().setYAxisDecimalPattern("0.0E0"); // rates like 3e-4 print as long decimals otherwise
-            charts.add(rate);
+            // in units of the peak's power of ten: XChart's ticks for values like 3e-4 are crowded long decimals
+            Series rates = lr.values().iterator().next();
+            double peak = rates.y.stream().mapToDouble(Math::abs).max().orElse(0);
+            int exponent = peak > 0 ? (int) Math.floor(Math.log10(peak)) : 0;
+            Series scaled = new Series();
+            for (int i = 0; i < rates.x.size(); i++) {
+                scaled.x.add(rates.x.get(i));
+                scaled.y.add(rates.y.get(i) / Math.pow(10, exponent));
+            }
+            charts.add(chart("learning rate", exponent == 0 ? "lr" : "lr (x 1e" + exponent + ")",
+                    Map.of("lr", scaled), false));
         }
         for (XYChart c : charts) { // one step axis for all panels
             c.getStyler().setXAxisMin(first).setXAxisMax(Math.max(last, first + 1));
@@ -102,7 +110,9 @@ public final class CurvePlot {
         final List<Double> x = new ArrayList<>(), y = new ArrayList<>();
 
         void add(double step, double v) {
-            x.add(step);
+            // Every other point 1/1000 step later: for equally spaced x values (within 1e-4) XChart 3.8 labels every
+            // k-th data point (odd, overlapping numbers) instead of drawing its regular 1-2-5 ticks.
+            x.add(x.size() % 2 == 1 ? step + 1e-3 : step);
             y.add(v);
         }
 
