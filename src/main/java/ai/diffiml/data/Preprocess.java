@@ -99,8 +99,11 @@ public final class Preprocess {
         }
     }
 
-    /** The bytes of a Mat in row-major order (copies through a continuous clone when it is a view). */
-    static byte[] bytes(Mat m, int count) {
+    /**
+     * The first {@code count} bytes of a Mat in row-major order (copies through a continuous clone when it is a
+     * view).
+     */
+    public static byte[] bytes(Mat m, int count) {
         byte[] data = new byte[count];
         if (m.isContinuous()) {
             m.data().get(data);

@@ -5,6 +5,7 @@ import static org.bytedeco.opencv.global.opencv_core.CV_8UC3;
 import static org.bytedeco.opencv.global.opencv_imgcodecs.IMWRITE_PNG_COMPRESSION;
 
 import ai.diffiml.data.OpenCv;
+import ai.diffiml.data.Preprocess;
 import ai.diffiml.io.AtomicFiles;
 import java.awt.image.BufferedImage;
 import java.awt.image.DataBufferByte;
@@ -107,15 +108,7 @@ public final class MapImages {
         if (image.type() != CV_8UC3) {
             throw new IllegalArgumentException("bgrBytes needs an 8-bit 3-channel image, got type " + image.type());
         }
-        byte[] out = new byte[image.rows() * image.cols() * 3];
-        if (image.isContinuous()) {
-            image.data().get(out);
-        } else {
-            try (Mat copy = image.clone()) {
-                copy.data().get(out);
-            }
-        }
-        return out;
+        return Preprocess.bytes(image, image.rows() * image.cols() * 3);
     }
 
     /** Writes {@code pngBytes} to {@code file} atomically. */
