@@ -10,6 +10,8 @@ __device__ __forceinline__ float unary(int op, float x) {
         case DML_SILU: return x / (1.f + expf(-x));
         case DML_GELU: return 0.5f * x * (1.f + erff(x * 0.70710678118654752440f));
         case DML_SIGMOID: return 1.f / (1.f + expf(-x));
+        case DML_LOG1P: return log1pf(x);
+        case DML_LOG_SIGMOID: return fminf(x, 0.f) - log1pf(expf(-fabsf(x)));
         default: return tanhf(x);
     }
 }
@@ -25,6 +27,8 @@ __device__ __forceinline__ float unary_grad(int op, float x, float y) {
             return 0.5f * (1.f + erff(x * 0.70710678118654752440f)) +
                    x * 0.39894228040143267794f * expf(-0.5f * x * x);
         case DML_SIGMOID: return y * (1.f - y);
+        case DML_LOG1P: return 1.f / (1.f + x);
+        case DML_LOG_SIGMOID: return 1.f / (1.f + expf(x));
         default: return 1.f - y * y;
     }
 }
@@ -84,14 +88,14 @@ using dml::cuda::grid_for;
 using dml::cuda::kThreads;
 
 DML_CUDA_API int dml_cuda_unary_forward(int op, const float* x, float* y, int64_t n) {
-    if (op < DML_RELU || op > DML_TANH) return dml::cuda::fail(DML_ERR_ARGUMENT, "unary_forward: unknown op %d", op);
+    if (op < DML_RELU || op > DML_UNARY_LAST) return dml::cuda::fail(DML_ERR_ARGUMENT, "unary_forward: unknown op %d", op);
     if (n == 0) return DML_OK;
     unary_forward_kernel<<<grid_for(n), kThreads>>>(op, x, y, n);
     return check_launch("unary_forward");
 }
 
 DML_CUDA_API int dml_cuda_unary_backward(int op, const float* x, const float* y, const float* dy, float* dx, int64_t n) {
-    if (op < DML_RELU || op > DML_TANH) return dml::cuda::fail(DML_ERR_ARGUMENT, "unary_backward: unknown op %d", op);
+    if (op < DML_RELU || op > DML_UNARY_LAST) return dml::cuda::fail(DML_ERR_ARGUMENT, "unary_backward: unknown op %d", op);
     if (n == 0) return DML_OK;
     unary_backward_kernel<<<grid_for(n), kThreads>>>(op, x, y, dy, dx, n);
     return check_launch("unary_backward");

@@ -15,6 +15,8 @@ inline float unary(int op, float x) {
         case DML_SILU: return x / (1.f + std::exp(-x));
         case DML_GELU: return 0.5f * x * (1.f + std::erf(x * kInvSqrt2));
         case DML_SIGMOID: return 1.f / (1.f + std::exp(-x));
+        case DML_LOG1P: return std::log1p(x);
+        case DML_LOG_SIGMOID: return std::fmin(x, 0.f) - std::log1p(std::exp(-std::fabs(x)));
         default: return std::tanh(x);
     }
 }
@@ -28,11 +30,13 @@ inline float unary_grad(int op, float x, float y) {
         }
         case DML_GELU: return 0.5f * (1.f + std::erf(x * kInvSqrt2)) + x * kInvSqrt2Pi * std::exp(-0.5f * x * x);
         case DML_SIGMOID: return y * (1.f - y);
+        case DML_LOG1P: return 1.f / (1.f + x);
+        case DML_LOG_SIGMOID: return 1.f / (1.f + std::exp(x));  // 1 - sigmoid(x) = sigmoid(-x)
         default: return 1.f - y * y;
     }
 }
 
-bool valid_unary(int op) { return op >= DML_RELU && op <= DML_TANH; }
+bool valid_unary(int op) { return op >= DML_RELU && op <= DML_UNARY_LAST; }
 }  // namespace
 
 int unary_forward(int op, const float* x, float* y, int64_t n) {

@@ -5,10 +5,13 @@
 extern "C" {
 #endif
 
-enum dml_unary_op { DML_RELU = 0, DML_SILU = 1, DML_GELU = 2, DML_SIGMOID = 3, DML_TANH = 4 };
+enum dml_unary_op { DML_RELU = 0, DML_SILU = 1, DML_GELU = 2, DML_SIGMOID = 3, DML_TANH = 4, DML_LOG1P = 5,
+                    DML_LOG_SIGMOID = 6 };
+#define DML_UNARY_LAST DML_LOG_SIGMOID
 enum dml_binary_op { DML_ADD = 0, DML_MUL = 1, DML_MAX = 2 };
 
-/* y = f(x) over n elements. GELU is the exact (erf) form. */
+/* y = f(x) over n elements. GELU is the exact (erf) form. LOG1P is log(1 + x) (x > -1: the noise stem's log
+ * energies); LOG_SIGMOID is log(sigmoid(x)) = min(x, 0) - log1p(exp(-|x|)), stable for any x (weighted BCE). */
 DML_API int dml_unary_forward(int dev, int op, const float* x, float* y, int64_t n);
 /* dx = dy * f'(x); y is f(x) from the forward (sigmoid and tanh use it). */
 DML_API int dml_unary_backward(int dev, int op, const float* x, const float* y, const float* dy, float* dx,

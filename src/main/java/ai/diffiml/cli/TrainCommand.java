@@ -4,10 +4,13 @@ import ai.diffiml.backend.Device;
 import ai.diffiml.data.AugmentationPreset;
 import ai.diffiml.data.BatchSource;
 import ai.diffiml.model.ModelConfig;
+import ai.diffiml.model.NoiseStem;
 import ai.diffiml.model.SegFormer;
+import ai.diffiml.model.SegmentationLoss;
 import ai.diffiml.train.DataSources;
 import ai.diffiml.train.DiffusionTask;
 import ai.diffiml.train.DiscriminativeTask;
+import ai.diffiml.train.PixelShare;
 import ai.diffiml.train.RunConfig;
 import ai.diffiml.train.RunFolder;
 import ai.diffiml.train.Task;
@@ -147,6 +150,60 @@ public final class TrainCommand implements Callable<Integer> {
                     + " Without them the encoder starts from random initialisation (a warning).")
     private Path encoderWeights;
 
+    @Option(names = "--noise-stem", paramLabel = "none|srm|srm+bayar",
+            description = "Forensic noise stem of the encoder: fixed SRM residuals and their log local energy (srm),"
+                    + " plus a Bayar-constrained learnable conv (srm+bayar), or none (the paper)."
+                    + " Default: the preset's (default srm, paper none).")
+    private String noiseStem;
+
+    @Option(names = "--aux-weight", paramLabel = "<w>",
+            description = "Weight of the auxiliary segmentation loss (weighted BCE + Dice) on the condition"
+                    + " feature (diffusion head); 0 turns the auxiliary head off. Default: the preset's (default 1,"
+                    + " paper 0).")
+    private Float auxWeight;
+
+    @Option(names = "--pos-weight", paramLabel = "auto|<w>|paper",
+            description = "BCE weight of tampered pixels in the auxiliary loss and the discriminative baseline:"
+                    + " auto = sqrt((1 - share) / share) from the training masks, a number, or paper (plain BCE,"
+                    + " Dice over all images). Default: the preset's (default auto, paper paper).")
+    private String posWeight;
+
+    @Option(names = "--condition-skip", negatable = true,
+            description = "The UNet's x0-prediction also reads the condition feature linearly (a 1x1 conv, zero at"
+                    + " the start), so the image informs the mask from the first steps (diffusion head)."
+                    + " Default: the preset's (default on, paper off).")
+    private Boolean conditionSkip;
+
+    @Option(names = "--aux-anchor", negatable = true,
+            description = "The x0-prediction is the UNet's output plus the latent of the auxiliary head's map, so the"
+                    + " sampled mask follows the image from the first steps and the UNet learns the correction"
+                    + " (diffusion head; needs --aux-weight > 0). Default: the preset's (default on, paper off).")
+    private Boolean auxAnchor;
+
+    @Option(names = "--seg-weight", paramLabel = "<lambda>",
+            description = "Mask-latent share of the diffusion objective (the edge latent gets 1 - lambda)."
+                    + " Default: the preset's (default 0.5, paper 0.2).")
+    private Float segWeight;
+
+    @Option(names = "--lr-floor", paramLabel = "<fraction>",
+            description = "The cosine decays to this fraction of the peak learning rate. Default: the preset's"
+                    + " (default 0.1, paper 0).")
+    private Double lrFloor;
+
+    @Option(names = "--lr-scale", paramLabel = "<part>=<x>", split = ",",
+            description = "Learning-rate multiple of a model part (encoder, head, unet), e.g. --lr-scale unet=2."
+                    + " Default: 1 for every part.")
+    private java.util.Map<String, Double> lrScales;
+
+    @Option(names = "--vae-lr", paramLabel = "<lr>",
+            description = "Stage-1 (LightVAE) learning rate. Default: the preset's (default 1e-3, paper 1e-4).")
+    private Double vaeLr;
+
+    @Option(names = "--val-subset", paramLabel = "<images>",
+            description = "Validation images scored at each epoch end (0: all); the run's end scores all."
+                    + " Default: the preset's (default 64, paper 0).")
+    private Integer valSubset;
+
     @Option(names = "--resume", paramLabel = "<run dir>",
             description = "Continue the run in this folder from its last/ checkpoint, with its config.json.")
     private Path resume;
@@ -183,8 +240,36 @@ public final class TrainCommand implements Callable<Integer> {
         String v = variant != null ? variant : preset.variant;
         int res = resolution != null ? resolution : preset.resolution;
         boolean diffusion = head.equals("diffusion");
-        ModelConfig model = diffusion ? ModelConfig.paper().withVariant(v).withResolution(res) : null;
-        SegFormer.Config seg = diffusion ? null : SegFormer.Config.of(v, res);
+        TrainPreset.Learnability l = preset.learnability;
+        String stem = NoiseStemOption.parse(noiseStem != null ? noiseStem : l.noiseStem());
+        float aux = auxWeight != null ? auxWeight : l.auxWeight();
+        float lambda = segWeight != null ? segWeight : l.segWeight();
+        String pos = posWeight != null ? posWeight : (l.fairLoss() ? "auto" : "paper");
+        Float fixedPos = parsePosWeight(pos);
+        if (!(aux >= 0) || !Float.isFinite(aux)) {
+            throw new IllegalArgumentException("--aux-weight must be >= 0, got " + aux);
+        }
+        if (!diffusion && (auxWeight != null || segWeight != null || conditionSkip != null || auxAnchor != null)) {
+            throw new IllegalArgumentException("--aux-weight, --seg-weight, --condition-skip and --aux-anchor belong"
+                    + " to the diffusion head");
+        }
+        boolean skip = conditionSkip != null ? conditionSkip : l.conditionSkip();
+        boolean anchored = (auxAnchor != null ? auxAnchor : l.auxAnchor()) && aux > 0;
+        if (auxAnchor != null && auxAnchor && !(aux > 0)) {
+            throw new IllegalArgumentException("--aux-anchor needs the auxiliary head: --aux-weight > 0");
+        }
+        if (aux > 0 && pos.equals("paper")) {
+            throw new IllegalArgumentException("--pos-weight paper is the discriminative baseline's paper loss; the"
+                    + " auxiliary head needs auto or a number");
+        }
+        ModelConfig model = diffusion ? ModelConfig.paper().withVariant(v).withResolution(res)
+                .withTraining(stem, aux, fixedPos == null ? 1f : fixedPos, lambda, l.clipSample())
+                .withConditionSkip(skip).withAuxAnchor(anchored) : null;
+        SegFormer.Config seg = diffusion ? null : SegFormer.Config.of(v, res).withNoiseStem(stem);
+        double stage1Lr = vaeLr != null ? vaeLr : l.vaeLr();
+        if (!(stage1Lr > 0) || !Double.isFinite(stage1Lr)) {
+            throw new IllegalArgumentException("--vae-lr must be > 0, got " + stage1Lr);
+        }
         Path teacher = runOptions.teacher;
         long seed = runOptions.seed;
         int b = batch != null ? batch : preset.batch;
@@ -194,7 +279,8 @@ public final class TrainCommand implements Callable<Integer> {
         TrainSettings settings = new TrainSettings(epochs != null ? epochs : preset.epochs,
                 lr != null ? lr : preset.lr, warmupEpochs != null ? warmupEpochs : preset.warmupEpochs,
                 weightDecay, clipGrad, seed, checkpointEvery, valSteps != null ? valSteps : preset.valSteps,
-                valEnsemble != null ? valEnsemble : preset.valEnsemble, timeLimitSeconds());
+                valEnsemble != null ? valEnsemble : preset.valEnsemble, timeLimitSeconds(),
+                lrFloor != null ? lrFloor : l.lrFloor(), lrScales, valSubset != null ? valSubset : l.valSubset());
         int stage1Epochs = vaeEpochs != null ? vaeEpochs : preset.vaeEpochs;
         AugmentationPreset augmentation = augment != null ? augment : preset.augmentation;
         if (!diffusion && (vae != null || teacher != null || vaeEpochs != null || valSteps != null
@@ -215,6 +301,21 @@ public final class TrainCommand implements Callable<Integer> {
         Task task = null;
         try (BatchSource train = sources.training(data, res, b, seed, augmentation.settings());
                 BatchSource val = valData == null ? null : sources.validation(valData, res, b)) {
+            if (pos.equals("auto") && (aux > 0 || !diffusion)) {
+                double share = PixelShare.of(train, dev);
+                float w = SegmentationLoss.positiveWeight(share);
+                o.printf(Locale.ROOT, "tampered pixels %.2f%% of the training masks: positive weight %.3f%n",
+                        100 * share, w);
+                fixedPos = w;
+            }
+            if (diffusion) {
+                model = model.withTraining(stem, aux, fixedPos == null ? 1f : fixedPos, lambda, l.clipSample());
+                if (!stage1 && l.calibrateLatents()) {
+                    model = model.withLatentScale(VaeTrainer.latentScaleOf(vae));
+                }
+            } else if (fixedPos != null) {
+                seg = seg.withPosWeight(fixedPos);
+            }
             if (!stage1) { // weights are checked before a run folder is made
                 task = diffusion ? DiffusionTask.create(model, dev, seed, encoderWeights, vae)
                         : DiscriminativeTask.create(seg, dev, seed, encoderWeights);
@@ -222,20 +323,25 @@ public final class TrainCommand implements Callable<Integer> {
             Path dir = runOptions.newRunFolder(head);
             RunFolder run = new RunFolder(dir);
             Path vaeUsed = stage1 ? dir.resolve("vae") : vae;
-            new RunConfig(RunConfig.FORMAT, Instant.now().toString(), head, preset.label(), model, seg, settings, b,
-                    data.toString(), valData == null ? null : valData.toString(),
+            RunConfig config = new RunConfig(RunConfig.FORMAT, Instant.now().toString(), head, preset.label(), model,
+                    seg, settings, b, data.toString(), valData == null ? null : valData.toString(),
                     vaeUsed == null ? null : vaeUsed.toString(), stage1 ? stage1Epochs : 0,
                     teacher == null ? null : teacher.toString(),
-                    encoderWeights == null ? null : encoderWeights.toString(), augmentation.label())
-                    .write(run.config());
+                    encoderWeights == null ? null : encoderWeights.toString(), augmentation.label());
+            config.write(run.config());
             o.println("run folder " + dir);
             o.flush();
             if (stage1) {
                 VaeTrainer.Result r = TrainVaeCommand.stage1(train, val, model, seed,
-                        new VaeTrainer.Settings(stage1Epochs, 1e-4, 0.01), teacher, vaeUsed, dev);
-                o.printf(Locale.ROOT, "stage 1    LightVAE %d steps in %.1f s: mask reconstruction pixel F1 %.4f%n",
-                        r.steps(), r.seconds(), r.mask().f1());
+                        new VaeTrainer.Settings(stage1Epochs, stage1Lr, 0.01), teacher, vaeUsed, dev);
+                o.printf(Locale.ROOT, "stage 1    LightVAE %d steps in %.1f s: mask reconstruction pixel F1 %.4f;"
+                        + " latent std %.4f, latent scale %.5f%n", r.steps(), r.seconds(), r.mask().f1(),
+                        r.calibration().std(), r.latentScale());
                 o.flush();
+                if (l.calibrateLatents()) {
+                    model = model.withLatentScale(r.latentScale());
+                    config.withModel(model).write(run.config()); // the calibrated scale, for --resume and inference
+                }
                 task = DiffusionTask.create(model, dev, seed, encoderWeights, vaeUsed);
             }
             return train(task, settings, run, dev, train, val, Trainer.Start.fresh());
@@ -319,6 +425,14 @@ public final class TrainCommand implements Callable<Integer> {
         if (r.lastValidation() != null) {
             o.printf(Locale.ROOT, "val F1     %.4f (best %.4f at step %d): %s%n", r.lastValidation().f1(),
                     r.bestValF1(), r.bestStep(), r.lastValidation());
+            o.printf(Locale.ROOT, "val AUC    %.4f (pixel AUC; F1 at the oracle threshold %.2f: %.4f, not the"
+                    + " protocol's)%n", r.lastScores().auc(), r.lastScores().oracleThreshold(),
+                    r.lastScores().oracleF1());
+        }
+        if (r.allTampered() != null) {
+            o.printf(Locale.ROOT, "baselines  every pixel tampered F1 %.4f; centred prior F1 %.4f, AUC %.4f (same"
+                    + " validation data: a model below these has learnt nothing)%n", r.allTampered().atHalf().f1(),
+                    r.centredPrior().atHalf().f1(), r.centredPrior().auc());
         }
         o.println("checkpoint " + run.last() + (Double.isNaN(r.bestValF1()) ? "" : ", best: " + run.best()));
         o.println("metrics    " + run.metrics() + ", curves: " + run.curves());
@@ -326,6 +440,31 @@ public final class TrainCommand implements Callable<Integer> {
             o.println("stopped    continue with: train --resume " + run.dir());
         }
         o.flush();
+    }
+
+    /** null for "auto" and "paper" (decided later), else the number (which must be > 0). */
+    private static Float parsePosWeight(String v) {
+        String s = v.toLowerCase(Locale.ROOT);
+        if (s.equals("auto") || s.equals("paper")) {
+            return null;
+        }
+        float w;
+        try {
+            w = Float.parseFloat(s);
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("--pos-weight must be auto, paper or a number > 0, got '" + v + "'");
+        }
+        if (!(w > 0) || !Float.isFinite(w)) {
+            throw new IllegalArgumentException("--pos-weight must be > 0, got " + v);
+        }
+        return w;
+    }
+
+    /** Checks a --noise-stem value. */
+    static final class NoiseStemOption {
+        static String parse(String v) {
+            return NoiseStem.Kind.parse(v).label;
+        }
     }
 
     static final class PresetConverter implements ITypeConverter<TrainPreset> {

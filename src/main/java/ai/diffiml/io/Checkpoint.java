@@ -386,7 +386,7 @@ public final class Checkpoint {
     public static Meta readMeta(Path dir) throws IOException {
         Path file = existing(dir).resolve(META_FILE);
         byte[] bytes = readDescription(file, FORMAT, FORMAT_VERSION, "a DiffIML checkpoint description");
-        Meta meta = Json.parse(file, bytes, Meta.class);
+        Meta meta = Json.parse(file, bytes, Meta.class, ModelConfig.ADDED_COMPONENTS);
         requireSane(file, meta.created(), meta.step(), meta.epoch(), meta.encoderForwards(), meta.tensors());
         return meta;
     }

@@ -53,10 +53,22 @@ final class Json {
 
     /** {@code bytes} as a {@code type}, or a one-line error naming {@code file}. */
     static <T> T parse(Path file, byte[] bytes, Class<T> type) throws WeightFileException {
+        return parse(file, bytes, type, java.util.Map.of());
+    }
+
+    /**
+     * {@link #parse(Path, byte[], Class)}, first giving the object in the top-level {@code config} field the values
+     * of {@code configDefaults} it lacks (record components added after older files were written).
+     */
+    static <T> T parse(Path file, byte[] bytes, Class<T> type, java.util.Map<String, Object> configDefaults)
+            throws WeightFileException {
         try {
             JsonNode tree = MAPPER.readTree(bytes);
             if (tree == null || !tree.isObject()) {
                 throw new WeightFileException(file, "not a JSON object");
+            }
+            if (tree.get("config") instanceof com.fasterxml.jackson.databind.node.ObjectNode config) {
+                fillMissing(config, configDefaults);
             }
             return MAPPER.treeToValue(tree, type);
         } catch (JsonProcessingException e) {
@@ -65,6 +77,16 @@ final class Json {
         } catch (IOException e) {
             throw new WeightFileException(file, "cannot read: " + e, e);
         }
+    }
+
+    /** Puts each of {@code defaults} that {@code node} lacks into it. */
+    public static void fillMissing(com.fasterxml.jackson.databind.node.ObjectNode node,
+            java.util.Map<String, Object> defaults) {
+        defaults.forEach((name, value) -> {
+            if (!node.has(name)) {
+                node.set(name, MAPPER.valueToTree(value));
+            }
+        });
     }
 
     /** One line: what is wrong, the field path (config.resolution, tensors[3].shape) and the position if known. */

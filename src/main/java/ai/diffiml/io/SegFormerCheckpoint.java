@@ -59,7 +59,7 @@ public final class SegFormerCheckpoint {
         Path file = Checkpoint.existing(dir).resolve(Checkpoint.META_FILE);
         byte[] bytes = Checkpoint.readDescription(file, FORMAT, FORMAT_VERSION,
                 "a SegFormer (discriminative) checkpoint description");
-        Meta meta = Json.parse(file, bytes, Meta.class);
+        Meta meta = Json.parse(file, bytes, Meta.class, SegFormer.Config.ADDED_COMPONENTS);
         Checkpoint.requireSane(file, meta.created(), meta.step(), meta.epoch(), meta.encoderForwards(),
                 meta.tensors());
         return meta;

@@ -6,12 +6,15 @@ import ai.diffiml.diffusion.Ddim;
 import ai.diffiml.diffusion.ErrorPrior;
 import ai.diffiml.diffusion.NoiseSchedule;
 import ai.diffiml.nn.Container;
+import ai.diffiml.nn.Conv2d;
 import ai.diffiml.nn.Init;
 import ai.diffiml.nn.Module;
+import ai.diffiml.ops.Activations;
 import ai.diffiml.ops.Arithmetic;
 import ai.diffiml.ops.Layout;
 import ai.diffiml.ops.Losses;
 import ai.diffiml.ops.Reduce;
+import ai.diffiml.ops.Resize;
 import ai.diffiml.tensor.Scope;
 import ai.diffiml.tensor.Tensor;
 import java.util.function.BiConsumer;
@@ -19,7 +22,10 @@ import java.util.function.BiConsumer;
 /**
  * The whole DiffIML model: Mix Transformer encoder and condition head (run once per image), LightVAE (frozen
  * while the diffusion model trains), and the conditional UNet that denoises [z_mask | z_edge] latents. Weight names:
- * {@code segformer.encoder.*}, {@code cond.*}, {@code unet.*}, {@code vae.*}.
+ * {@code segformer.encoder.*}, {@code cond.*}, {@code unet.*}, {@code vae.*}, and where the config asks for them
+ * {@code noise_stem.*} ({@link NoiseStem}) and {@code aux_head.*} (a 1x1 conv from the condition feature to tampering
+ * logits, trained with {@link SegmentationLoss} next to the diffusion objective; inference never uses it: the maps
+ * come from DiffIML's sampling).
  */
 public final class DiffIml extends Module {
     private final ModelConfig config;
@@ -29,9 +35,14 @@ public final class DiffIml extends Module {
     private final DenoisingUnet unet;
     private final LightVae vae;
     private final NoiseSchedule schedule;
+    private final NoiseStem stem;
+    private final Conv2d auxHead;
 
-    /** The training loss and its two terms (each a one-element tensor). */
-    public record Loss(Tensor total, Tensor mask, Tensor edge) {}
+    /**
+     * The training loss and its terms (each a one-element tensor); {@code aux} is the auxiliary segmentation loss
+     * (null without an auxiliary head).
+     */
+    public record Loss(Tensor total, Tensor mask, Tensor edge, SegmentationLoss.Terms aux) {}
 
     public DiffIml(ModelConfig config, Device device) {
         this.config = config;
@@ -41,8 +52,12 @@ public final class DiffIml extends Module {
                 new MixTransformer(device, v, config.blockEps(), config.embedEps(), config.dropPath()));
         cond = child("cond", new ConditionHead(device, v.dims(), config.condChannels()));
         unet = child("unet", new DenoisingUnet(device, config.latentChannels(), config.unetChannels(),
-                config.condChannels()));
-        vae = child("vae", new LightVae(device, config.vaeBase(), config.latentChannels()));
+                config.condChannels(), config.conditionSkip()));
+        vae = child("vae", new LightVae(device, config.vaeBase(), config.latentChannels(), config.latentScale()));
+        NoiseStem.Kind kind = config.noiseStemKind();
+        stem = kind == NoiseStem.Kind.NONE ? null : child("noise_stem", new NoiseStem(device, kind, v.dims()[0]));
+        auxHead = config.auxWeight() > 0
+                ? child("aux_head", new Conv2d(device, config.condChannels(), 1, 1, 1, 0, 1, true)) : null;
         schedule = new NoiseSchedule(config.trainSteps(), 1e-4, 2e-2);
     }
 
@@ -53,8 +68,23 @@ public final class DiffIml extends Module {
         cond.init(init);
         unet.init(init);
         vae.init(init);
+        // Drawn after the paper's parts, so a model without stem and auxiliary head initialises as before.
+        if (stem != null) {
+            stem.init(init);
+        }
+        if (auxHead != null) {
+            auxHead.init(init);
+        }
+        if (config.auxAnchor()) {
+            unet.zeroOutput(); // the prediction starts at its anchor
+        }
         encoder.seedDropPath(seed);
         return this;
+    }
+
+    /** The noise stem, or null when the config has none. */
+    public NoiseStem noiseStem() {
+        return stem;
     }
 
     public ModelConfig config() {
@@ -87,7 +117,7 @@ public final class DiffIml extends Module {
 
     /** Condition feature [B, condChannels, H/8, W/8] of an ImageNet-normalised image [B, 3, H, W]. */
     public Tensor condition(Tensor image) {
-        return cond.forward(encoder.forward(image));
+        return cond.forward(encoder.forward(image, stem == null ? null : stem.forward(image)));
     }
 
     /** Clean latents [B, 2*latent, H/8, W/8] = [enc(2 mask - 1) | enc(2 edge - 1)]; the VAE is frozen here. */
@@ -108,15 +138,68 @@ public final class DiffIml extends Module {
      * lambda * MSE(mask latents) + (1 - lambda) * MSE(edge latents) of the x0-prediction.
      */
     public Loss loss(Tensor image, Tensor mask01, Tensor edge01, int[] t, Tensor xi, Tensor eps) {
+        return loss(image, mask01, edge01, t, xi, eps, null);
+    }
+
+    /**
+     * {@link #loss} with the condition features of the batch permuted by {@code conditionOrder} (sample i is
+     * denoised with the condition of sample conditionOrder[i]; null: its own). A diagnostic: when the loss with
+     * shuffled conditions equals the loss with the right ones, the UNet ignores the image.
+     */
+    public Loss loss(Tensor image, Tensor mask01, Tensor edge01, int[] t, Tensor xi, Tensor eps,
+            int[] conditionOrder) {
         Tensor y0 = targetLatents(mask01, edge01);
         Tensor yT = ErrorPrior.noise(schedule, y0, xi, eps, t, config.priorRate());
-        Tensor out = unet.forward(yT, t, condition(image));
+        Tensor f = condition(image);
+        Tensor fUsed = conditionOrder == null ? f : permuteBatch(f, conditionOrder);
+        Tensor out = denoise(yT, t, fUsed, anchor(fUsed, image.dim(2), image.dim(3)));
         int c = config.latentChannels();
         Tensor maskLoss = Losses.mse(Layout.slice(out, 1, 0, c), Layout.slice(y0, 1, 0, c));
         Tensor edgeLoss = Losses.mse(Layout.slice(out, 1, c, c), Layout.slice(y0, 1, c, c));
         Tensor total = Arithmetic.add(Arithmetic.scale(maskLoss, config.segWeight()),
                 Arithmetic.scale(edgeLoss, 1f - config.segWeight()));
-        return new Loss(total, maskLoss, edgeLoss);
+        SegmentationLoss.Terms aux = null;
+        if (auxHead != null) {
+            aux = SegmentationLoss.of(auxLogits(f, image.dim(2), image.dim(3)), mask01, config.auxPosWeight(), 1f);
+            total = Arithmetic.add(total, Arithmetic.scale(aux.total(), config.auxWeight()));
+        }
+        return new Loss(total, maskLoss, edgeLoss, aux);
+    }
+
+    /** The x0-prediction: the UNet's output, plus {@code anchor} when the config has one (else null). */
+    Tensor denoise(Tensor yT, int[] t, Tensor condition, Tensor anchor) {
+        Tensor out = unet.forward(yT, t, condition);
+        return anchor == null ? out : Arithmetic.add(out, anchor);
+    }
+
+    /**
+     * The anchor of the x0-prediction ({@link ModelConfig#auxAnchor}): [enc(2 p - 1) | 0] with p the auxiliary head's
+     * probability map at the image size and enc the frozen LightVAE encoder, i.e. the latent of the mask the
+     * condition feature already reads as tampered; the UNet then predicts what to change. At high t the noisy input
+     * carries no information, so a UNet from random weights needs many steps before its prediction follows the
+     * image at all; with the anchor the sampled map follows the auxiliary head from the start, and the diffusion
+     * loss also trains that head through the (frozen) encoder. Null without an anchor.
+     */
+    public Tensor anchor(Tensor condition, int height, int width) {
+        if (!config.auxAnchor()) {
+            return null;
+        }
+        Tensor p = Activations.sigmoid(auxLogits(condition, height, width));
+        Tensor z = vae.encode(toSigned(p));
+        return Layout.concat(1, z, Tensor.full(z.device(), 0f, z.shape()));
+    }
+
+    /** The auxiliary head's tampering logits [B, 1, H, W] from condition features (null without the head). */
+    public Tensor auxLogits(Tensor condition, int height, int width) {
+        return auxHead == null ? null : Resize.bilinear(auxHead.forward(condition), height, width);
+    }
+
+    private static Tensor permuteBatch(Tensor x, int[] order) {
+        Tensor[] rows = new Tensor[order.length];
+        for (int i = 0; i < order.length; i++) {
+            rows[i] = Layout.slice(x, 0, order[i], 1);
+        }
+        return Layout.concat(0, rows);
     }
 
     /**
@@ -151,10 +234,17 @@ public final class DiffIml extends Module {
         Ddim ddim = new Ddim(schedule, steps, config.clipSample());
         try (GradMode.Guard g = GradMode.disabled()) {
             Tensor condRep = condition;
+            int size = 8 * condition.dim(2);
+            Tensor anchor = anchor(condition, size, 8 * condition.dim(3));
+            Tensor anchorRep = anchor;
             if (members > 1) {
                 Tensor[] copies = new Tensor[members];
                 java.util.Arrays.fill(copies, condition);
                 condRep = Layout.concat(0, copies);
+                if (anchor != null) {
+                    java.util.Arrays.fill(copies, anchor);
+                    anchorRep = Layout.concat(0, copies);
+                }
             }
             Tensor y = noise;
             int[] ts = ddim.timesteps();
@@ -164,7 +254,7 @@ public final class DiffIml extends Module {
                 Tensor next;
                 try (Scope step = Scope.open()) {
                     // Each step's activations are freed here; only the new latents leave the step.
-                    next = step.keep(ddim.step(y, unet.forward(y, t, condRep), i));
+                    next = step.keep(ddim.step(y, denoise(y, t, condRep, anchorRep), i));
                 }
                 if (y != noise) {
                     y.close();

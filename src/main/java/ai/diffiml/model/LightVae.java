@@ -13,7 +13,8 @@ import ai.diffiml.tensor.Tensor;
 
 /**
  * The release's LightVAE: a conv-only autoencoder between a 1-channel map in [-1, 1] and a 4-channel latent at
- * 1/8 resolution, latents scaled by 0.18215. Children are named by their index in the release's nn.Sequential
+ * 1/8 resolution, latents scaled by {@code latentScale} (the SD VAE's 0.18215 unless calibrated: see
+ * {@link ModelConfig#latentScale}; the factor cancels between encode and decode). Children are named by their index in the release's nn.Sequential
  * (ReLUs hold no weights, so indices 2, 5, 8, 11 are absent).
  */
 public final class LightVae extends Module {
@@ -26,8 +27,17 @@ public final class LightVae extends Module {
     private final BatchNorm2d[] decNorm = new BatchNorm2d[4];
     private final ConvTranspose2d[] decUp = new ConvTranspose2d[3];
     private final Conv2d decOut;
+    private final float latentScale;
 
     public LightVae(Device device, int base, int latentChannels) {
+        this(device, base, latentChannels, LATENT_SCALE);
+    }
+
+    public LightVae(Device device, int base, int latentChannels, float latentScale) {
+        if (!(latentScale > 0) || !Float.isFinite(latentScale)) {
+            throw new IllegalArgumentException("LightVae: latent scale must be > 0, got " + latentScale);
+        }
+        this.latentScale = latentScale;
         Container encoder = child("encoder", new Container());
         int[] widths = {base, 2 * base, 4 * base};
         int in = 1;
@@ -62,18 +72,27 @@ public final class LightVae extends Module {
         decOut.init(init);
     }
 
+    public float latentScale() {
+        return latentScale;
+    }
+
     /** Scaled latent [B, 4, H/8, W/8] of a map already in [-1, 1] ([B, 1, H, W]). */
     public Tensor encode(Tensor map) {
+        return Arithmetic.scale(encodeUnscaled(map), latentScale);
+    }
+
+    /** The encoder's output before the latent scale (what calibration measures). */
+    public Tensor encodeUnscaled(Tensor map) {
         Tensor x = map;
         for (int i = 0; i < 3; i++) {
             x = Activations.relu(encNorm[i].forward(encConv[i].forward(x)));
         }
-        return Arithmetic.scale(encOut.forward(x), LATENT_SCALE);
+        return encOut.forward(x);
     }
 
     /** Logits [B, 1, H, W] of the map a scaled latent stands for. */
     public Tensor decode(Tensor latent) {
-        Tensor x = decIn.forward(Arithmetic.scale(latent, 1f / LATENT_SCALE));
+        Tensor x = decIn.forward(Arithmetic.scale(latent, 1f / latentScale));
         for (int i = 0; i < 3; i++) {
             x = decUp[i].forward(Activations.relu(decNorm[i].forward(x)));
         }

@@ -85,12 +85,23 @@ public final class MixTransformer extends Module {
 
     /** Stage maps [B, C_i, H/2^(i+2), W/2^(i+2)] for an ImageNet-normalised image [B, 3, H, W]. */
     public Tensor[] forward(Tensor image) {
+        return forward(image, null);
+    }
+
+    /**
+     * {@link #forward(Tensor)} with {@code extraEmbedding} [B, C_0, H/4, W/4] (a {@link NoiseStem}'s; null for none)
+     * added to the first patch embedding's conv output before its LayerNorm.
+     */
+    public Tensor[] forward(Tensor image, Tensor extraEmbedding) {
         Tensor[] stages = new Tensor[4];
         Tensor x = image;
         long call = isTraining() ? forwardCount++ : 0;
         int blockIndex = 0;
         for (int s = 0; s < 4; s++) {
             Tensor map = patchEmbeddings.get(s).proj.forward(x);
+            if (s == 0 && extraEmbedding != null) {
+                map = Arithmetic.add(map, extraEmbedding);
+            }
             int h = map.dim(2), w = map.dim(3);
             Tensor tokens = patchEmbeddings.get(s).layerNorm.forward(TokenMaps.toTokens(map));
             Taps.tap("enc.patch_embed." + s, tokens);

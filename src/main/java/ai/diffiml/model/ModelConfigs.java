@@ -85,6 +85,13 @@ public final class ModelConfigs {
         for (RecordComponent rc : ModelConfig.class.getRecordComponents()) {
             fields.add(rc.getName());
         }
+        if (node instanceof com.fasterxml.jackson.databind.node.ObjectNode o) {
+            ModelConfig.ADDED_COMPONENTS.forEach((name, value) -> {
+                if (!o.has(name)) {
+                    o.set(name, JSON.valueToTree(value));
+                }
+            });
+        }
         List<String> missing = new ArrayList<>(fields), unknown = new ArrayList<>();
         node.fieldNames().forEachRemaining(f -> {
             if (!missing.remove(f)) {

@@ -39,10 +39,27 @@ public final class SegFormer extends Module {
      * @param embedEps LayerNorm eps of MiT patch-embedding and reduction norms
      * @param dropPath MiT stochastic-depth rate (training)
      * @param diceWeight weight of the Dice term next to BCE
+     * @param posWeight 0 for the paper's loss (plain BCE + Dice per image over all images); a positive number for
+     *     {@link SegmentationLoss}: BCE whose tampered pixels weigh this much + Dice over the tampered images
      */
     public record Config(String variant, int resolution, int decoderWidth, float blockEps, float embedEps,
-            double dropPath, float diceWeight) {
+            double dropPath, float diceWeight, float posWeight, String noiseStem) {
+        /** Components added after the first checkpoints, with what a file without them means (see ModelConfig). */
+        public static final java.util.Map<String, Object> ADDED_COMPONENTS = java.util.Map.of("posWeight", 0f,
+                "noiseStem", "none");
+
+        /** The paper's loss (no positive weight, Dice over all images), no noise stem. */
+        public Config(String variant, int resolution, int decoderWidth, float blockEps, float embedEps,
+                double dropPath, float diceWeight) {
+            this(variant, resolution, decoderWidth, blockEps, embedEps, dropPath, diceWeight, 0f, null);
+        }
+
         public Config {
+            noiseStem = noiseStem == null ? NoiseStem.Kind.NONE.label : NoiseStem.Kind.parse(noiseStem).label;
+            if (!(posWeight >= 0 && Float.isFinite(posWeight))) {
+                throw new IllegalArgumentException("segformer config: posWeight must be >= 0 (0: the paper's loss),"
+                        + " got " + posWeight);
+            }
             MitVariant.parse(variant);
             if (resolution < 32 || resolution % 32 != 0) {
                 throw new IllegalArgumentException("segformer config: resolution must be a positive multiple of 32,"
@@ -69,6 +86,18 @@ public final class SegFormer extends Module {
         public MitVariant mitVariant() {
             return MitVariant.parse(variant);
         }
+
+        /** The same model trained with {@link SegmentationLoss} at this positive weight. */
+        public Config withPosWeight(float w) {
+            return new Config(variant, resolution, decoderWidth, blockEps, embedEps, dropPath, diceWeight, w,
+                    noiseStem);
+        }
+
+        /** The same model with this {@link NoiseStem} (label none, srm or srm+bayar). */
+        public Config withNoiseStem(String stem) {
+            return new Config(variant, resolution, decoderWidth, blockEps, embedEps, dropPath, diceWeight, posWeight,
+                    stem);
+        }
     }
 
     /** The training loss and its two terms (each a one-element tensor). */
@@ -81,6 +110,7 @@ public final class SegFormer extends Module {
     private final Conv2d fuse;
     private final BatchNorm2d norm;
     private final Conv2d classifier;
+    private final NoiseStem stem;
 
     public SegFormer(Config config, Device device) {
         this.config = config;
@@ -97,6 +127,13 @@ public final class SegFormer extends Module {
         fuse = head.add("linear_fuse", new Conv2d(device, 4 * d, d, 1, 1, 0, 1, false));
         norm = head.add("batch_norm", new BatchNorm2d(device, d));
         classifier = head.add("classifier", new Conv2d(device, d, 1, 1, 1, 0, 1, true));
+        NoiseStem.Kind kind = NoiseStem.Kind.parse(config.noiseStem());
+        stem = kind == NoiseStem.Kind.NONE ? null : child("noise_stem", new NoiseStem(device, kind, v.dims()[0]));
+    }
+
+    /** The noise stem, or null when the config has none. */
+    public NoiseStem noiseStem() {
+        return stem;
     }
 
     /**
@@ -111,6 +148,9 @@ public final class SegFormer extends Module {
         }
         fuse.init(init);
         classifier.init(init);
+        if (stem != null) {
+            stem.init(init);
+        }
         encoder.seedDropPath(seed);
         return this;
     }
@@ -133,7 +173,7 @@ public final class SegFormer extends Module {
 
     /** Tampering logits [B, 1, H, W] of an ImageNet-normalised image [B, 3, H, W]. */
     public Tensor forward(Tensor image) {
-        Tensor[] stages = encoder.forward(image);
+        Tensor[] stages = encoder.forward(image, stem == null ? null : stem.forward(image));
         int h = stages[0].dim(2), w = stages[0].dim(3);
         Tensor[] parts = new Tensor[4];
         for (int i = 0; i < 4; i++) {
@@ -147,9 +187,16 @@ public final class SegFormer extends Module {
         return Resize.bilinear(logits, image.dim(2), image.dim(3));
     }
 
-    /** BCE-with-logits + diceWeight x Dice of the logits against a {0,1} mask [B, 1, H, W]. */
+    /**
+     * BCE-with-logits + diceWeight x Dice of the logits against a {0,1} mask [B, 1, H, W]: the paper's form, or
+     * {@link SegmentationLoss} when the config has a positive weight.
+     */
     public Loss loss(Tensor image, Tensor mask01) {
         Tensor logits = forward(image);
+        if (config.posWeight() > 0) {
+            SegmentationLoss.Terms t = SegmentationLoss.of(logits, mask01, config.posWeight(), config.diceWeight());
+            return new Loss(t.total(), t.bce(), t.dice());
+        }
         Tensor bce = Losses.bceWithLogits(logits, mask01);
         Tensor dice = DiceLoss.of(logits, mask01);
         return new Loss(Arithmetic.add(bce, Arithmetic.scale(dice, config.diceWeight())), bce, dice);

@@ -1,6 +1,8 @@
 package ai.diffiml.ops;
 
 import static ai.diffiml.backend.jni.ElementwiseKernels.GELU;
+import static ai.diffiml.backend.jni.ElementwiseKernels.LOG1P;
+import static ai.diffiml.backend.jni.ElementwiseKernels.LOG_SIGMOID;
 import static ai.diffiml.backend.jni.ElementwiseKernels.RELU;
 import static ai.diffiml.backend.jni.ElementwiseKernels.SIGMOID;
 import static ai.diffiml.backend.jni.ElementwiseKernels.SILU;
@@ -11,7 +13,7 @@ import ai.diffiml.backend.Native;
 import ai.diffiml.backend.jni.ElementwiseKernels;
 import ai.diffiml.tensor.Tensor;
 
-/** Pointwise activations: ReLU, SiLU, GELU (exact erf form), sigmoid, tanh. */
+/** Pointwise functions: ReLU, SiLU, GELU (exact erf form), sigmoid, tanh, log(1 + x), log(sigmoid(x)). */
 public final class Activations {
     private Activations() {}
 
@@ -33,6 +35,16 @@ public final class Activations {
 
     public static Tensor tanh(Tensor x) {
         return apply("tanh", TANH, x);
+    }
+
+    /** log(1 + x), for x > -1 (the noise stem's log local energies). */
+    public static Tensor log1p(Tensor x) {
+        return apply("log1p", LOG1P, x);
+    }
+
+    /** log(sigmoid(x)), computed stably for any x; its gradient is sigmoid(-x). */
+    public static Tensor logSigmoid(Tensor x) {
+        return apply("logSigmoid", LOG_SIGMOID, x);
     }
 
     private static Tensor apply(String name, int op, Tensor x) {

@@ -20,7 +20,8 @@ import org.knowm.xchart.style.markers.SeriesMarkers;
 /**
  * The PNG of a run's curves from its {@link MetricsLog}, one panel each: the training losses (every {@code loss*}
  * value of the step records, smoothed by an exponential moving average with factor {@value #SMOOTHING}), the
- * validation scores (every {@code *f1} value of the validation records) and the learning rate, all against the step.
+ * validation scores (every {@code *f1} and {@code *auc} value of the validation records), the objective per timestep
+ * of the validation diagnostics ({@code loss_t*}, when present) and the learning rate, all against the step.
  * Rendered headless with XChart; written atomically.
  */
 public final class CurvePlot {
@@ -36,7 +37,8 @@ public final class CurvePlot {
             System.setProperty("java.awt.headless", "true");
         }
         List<JsonNode> records = MetricsLog.read(metrics);
-        Map<String, Series> losses = new LinkedHashMap<>(), scores = new LinkedHashMap<>(), lr = new LinkedHashMap<>();
+        Map<String, Series> losses = new LinkedHashMap<>(), scores = new LinkedHashMap<>(), lr = new LinkedHashMap<>(),
+                byTimestep = new LinkedHashMap<>();
         for (JsonNode r : records) {
             String kind = r.path("kind").asText();
             double step = r.path("step").asDouble();
@@ -50,8 +52,11 @@ public final class CurvePlot {
                 double v = f.getValue().asDouble();
                 if (training && key.startsWith("loss")) {
                     losses.computeIfAbsent(key, k -> new Series()).addSmoothed(step, v);
-                } else if (!training && key.endsWith("f1")) {
+                } else if (!training && (key.endsWith("f1") || key.endsWith("auc")
+                        || key.equals("val_f1_oracle_threshold"))) {
                     scores.computeIfAbsent(key, k -> new Series()).add(step, v);
+                } else if (!training && key.startsWith("loss_t")) {
+                    byTimestep.computeIfAbsent(key, k -> new Series()).add(step, v);
                 } else if (training && key.equals("lr")) {
                     lr.computeIfAbsent(key, k -> new Series()).add(step, v);
                 }
@@ -68,9 +73,14 @@ public final class CurvePlot {
         List<XYChart> charts = new ArrayList<>();
         charts.add(chart(title + ": training loss (moving average " + SMOOTHING + ")", "loss", losses, false));
         if (!scores.isEmpty()) {
-            XYChart f1 = chart("validation pixel F1 @0.5", "F1", scores, true);
+            XYChart f1 = chart("validation: pixel F1 @0.5, pixel AUC (and F1 at the oracle threshold: not the"
+                    + " protocol's)", "score", scores, true);
             f1.getStyler().setYAxisMin(0.0).setYAxisMax(1.0);
             charts.add(f1);
+        }
+        if (!byTimestep.isEmpty()) {
+            charts.add(chart("validation batch: mask-latent loss at t (shuffled: conditions of other images)",
+                    "loss", byTimestep, true));
         }
         if (!lr.isEmpty()) {
             // in units of the peak's power of ten: XChart's ticks for values like 3e-4 are crowded long decimals

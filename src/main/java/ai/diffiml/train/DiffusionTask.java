@@ -55,6 +55,12 @@ public final class DiffusionTask implements Task {
             if (encoderWeights != null) {
                 ImportedWeights w = WeightImport.loadEncoder(encoderWeights, model.encoder());
                 LOG.info("encoder initialised from {} ({})", w.file(), w.source().label());
+                if (model.noiseStem() != null) {
+                    // The stem adds nothing at first: the imported encoder computes what it was trained to.
+                    model.noiseStem().zeroProjection();
+                    LOG.info("noise stem {}: projection zeroed so the imported encoder starts unchanged",
+                            model.noiseStem().kind().label);
+                }
             } else {
                 warnRandomEncoder(LOG);
             }
@@ -158,7 +164,66 @@ public final class DiffusionTask implements Task {
         Map<String, Tensor> terms = new LinkedHashMap<>();
         terms.put("loss_mask", l.mask());
         terms.put("loss_edge", l.edge());
+        if (l.aux() != null) {
+            terms.put("loss_aux", l.aux().total());
+        }
         return new StepLoss(l.total(), terms);
+    }
+
+    /** The timesteps at which {@link #diagnostics} measures the objective: the middles of four buckets of T/4. */
+    static int[] bucketTimesteps(int trainSteps) {
+        int[] t = new int[4];
+        for (int i = 0; i < 4; i++) {
+            t[i] = (int) ((i + 0.5) * trainSteps / 4);
+        }
+        return t;
+    }
+
+    /**
+     * The mask-latent MSE of x0-predictions with every sample at t = each bucket's middle ({@code loss_t<t>}), and at
+     * the highest bucket with each sample denoised under its neighbour's condition ({@code loss_t<t>_shuffled}; the
+     * batch rotated by one). Noises are fixed by {@code seed}, so epochs compare like with like.
+     */
+    @Override
+    public Map<String, Double> diagnostics(Batch batch, long seed) {
+        ModelConfig c = model.config();
+        int b = batch.size();
+        Map<String, Double> out = new LinkedHashMap<>();
+        if (b < 2) {
+            return out;
+        }
+        Tensor images = batch.images();
+        int[] shape = {b, 2 * c.latentChannels(), images.dim(2) / 8, images.dim(3) / 8};
+        Device d = images.device();
+        int[] rotate = new int[b];
+        for (int i = 0; i < b; i++) {
+            rotate[i] = (i + 1) % b;
+        }
+        try (ai.diffiml.autograd.GradMode.Guard g = ai.diffiml.autograd.GradMode.disabled();
+                ai.diffiml.tensor.Scope scope = ai.diffiml.tensor.Scope.open()) {
+            Tensor xi = Tensor.of(d, DiffIml.gaussian(Seeds.of(seed, Seeds.DIAGNOSTICS, 1), shape), shape);
+            Tensor eps = Tensor.of(d, DiffIml.gaussian(Seeds.of(seed, Seeds.DIAGNOSTICS, 2), shape), shape);
+            int[] buckets = bucketTimesteps(c.trainSteps());
+            for (int k = 0; k < buckets.length; k++) {
+                int[] t = new int[b];
+                java.util.Arrays.fill(t, buckets[k]);
+                out.put("loss_t" + buckets[k], (double) model.loss(images, batch.masks(), batch.edges(), t, xi, eps)
+                        .mask().item());
+                if (k == buckets.length - 1) {
+                    out.put("loss_t" + buckets[k] + "_shuffled", (double) model.loss(images, batch.masks(),
+                            batch.edges(), t, xi, eps, rotate).mask().item());
+                }
+            }
+        }
+        return out;
+    }
+
+    @Override
+    public Tensor secondaryProbability(Tensor images) {
+        try (ai.diffiml.autograd.GradMode.Guard g = ai.diffiml.autograd.GradMode.disabled()) {
+            Tensor logits = model.auxLogits(model.condition(images), images.dim(2), images.dim(3));
+            return logits == null ? null : ai.diffiml.ops.Activations.sigmoid(logits);
+        }
     }
 
     @Override

@@ -42,6 +42,12 @@ public final class DiscriminativeTask implements Task {
             if (encoderWeights != null) {
                 ImportedWeights w = WeightImport.loadEncoder(encoderWeights, model.encoder());
                 LOG.info("encoder initialised from {} ({})", w.file(), w.source().label());
+                if (model.noiseStem() != null) {
+                    // The stem adds nothing at first: the imported encoder computes what it was trained to.
+                    model.noiseStem().zeroProjection();
+                    LOG.info("noise stem {}: projection zeroed so the imported encoder starts unchanged",
+                            model.noiseStem().kind().label);
+                }
             } else {
                 DiffusionTask.warnRandomEncoder(LOG);
             }

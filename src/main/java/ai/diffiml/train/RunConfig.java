@@ -45,6 +45,12 @@ public record RunConfig(String format, String created, String head, String prese
         return augmentation == null ? AugmentationPreset.PAPER : AugmentationPreset.of(augmentation);
     }
 
+    /** The same run config with {@code m} as its DiffIML model config (e.g. after the LightVAE is calibrated). */
+    public RunConfig withModel(ModelConfig m) {
+        return new RunConfig(format, created, head, preset, m, segformer, train, batch, data, valData, vae, vaeEpochs,
+                teacher, encoderWeights, augmentation);
+    }
+
     /** Writes {@code file} atomically. */
     public void write(Path file) throws IOException {
         Path tmp = file.resolveSibling(file.getFileName() + ".tmp");

@@ -18,6 +18,8 @@ public final class Seeds {
     public static final long NOISE = 5;
     /** Sampling noise of a validation batch (the same at every validation, so scores compare across epochs). */
     public static final long VALIDATION = 6;
+    /** Noises of the per-epoch diagnostics (the same every epoch). */
+    public static final long DIAGNOSTICS = 7;
 
     private Seeds() {}
 

@@ -45,6 +45,28 @@ public interface Task extends AutoCloseable {
      */
     Tensor probability(Tensor images, TrainSettings settings, long sampleSeed);
 
+    /**
+     * A second map to score beside the model's own, for diagnostics (DiffIML's auxiliary head: is it the encoder or
+     * the denoiser that has not learnt?), named by {@link #secondaryName}; null when the model has none.
+     */
+    default Tensor secondaryProbability(Tensor images) {
+        return null;
+    }
+
+    /** The name of {@link #secondaryProbability}'s map in logs. */
+    default String secondaryName() {
+        return "aux";
+    }
+
+    /**
+     * Figures that show learning before F1 does, measured on one fixed validation batch with draws from
+     * {@code seed} (DiffIML: the objective per timestep bucket, and with the conditions shuffled across the batch
+     * at high t); empty for models without such figures. Records nothing on the tape.
+     */
+    default Map<String, Double> diagnostics(Batch batch, long seed) {
+        return Map.of();
+    }
+
     /** Saves the model (with {@code optimizer}'s state unless null) and {@code progress} as checkpoint {@code dir}. */
     void save(Path dir, AdamW optimizer, Checkpoint.Progress progress) throws IOException;
 

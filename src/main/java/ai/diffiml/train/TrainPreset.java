@@ -17,8 +17,33 @@ import java.util.Locale;
  * </ul>
  */
 public enum TrainPreset {
-    DEFAULT("b0", 128, 8, 3, 1, 8, 1, 3e-4, 0.3, AugmentationPreset.GEOMETRIC),
-    PAPER("b3", 512, 16, 200, 40, 8, 5, 1e-4, 2, AugmentationPreset.PAPER);
+    DEFAULT("b0", 128, 8, 3, 1, 8, 1, 3e-4, 0.3, AugmentationPreset.GEOMETRIC,
+            new Learnability("srm", 1f, true, 0.5f, false, 1e-3, 0.1, 64, false, true, true)),
+    PAPER("b3", 512, 16, 200, 40, 8, 5, 1e-4, 2, AugmentationPreset.PAPER,
+            new Learnability("none", 0f, false, 0.2f, true, 1e-4, 0, 0, false, false, false));
+
+    /**
+     * The settings that decide whether a short run learns (issue: the default run must localize), each a flag of
+     * its own.
+     *
+     * @param noiseStem the encoder's noise stem (none, srm, srm+bayar)
+     * @param auxWeight weight of the auxiliary segmentation loss on the condition feature (0: none, the paper)
+     * @param fairLoss BCE weighted by the tampered-pixel share + Dice over tampered images for the auxiliary head
+     *     and the discriminative baseline (false: the paper's plain BCE + Dice)
+     * @param segWeight lambda, the mask-latent share of the diffusion objective (paper 0.2)
+     * @param clipSample clamp x0 to [-1, 1] while sampling (off for calibrated, unit-variance latents)
+     * @param vaeLr stage-1 learning rate
+     * @param lrFloor the cosine ends at this fraction of the peak
+     * @param valSubset validation images scored at each epoch end (0: all; the end scores all)
+     * @param conditionSkip the UNet's linear read-out of the condition ({@link ai.diffiml.model.DenoisingUnet})
+     * @param calibrateLatents use the LightVAE's measured latent scale (1 / std without a teacher) instead of the SD
+     *     VAE's 0.18215 ({@link VaeTrainer.Calibration})
+     * @param auxAnchor the x0-prediction is anchored at the latent of the auxiliary head's map
+     *     ({@link ai.diffiml.model.DiffIml#anchor})
+     */
+    public record Learnability(String noiseStem, float auxWeight, boolean fairLoss, float segWeight,
+            boolean clipSample, double vaeLr, double lrFloor, int valSubset, boolean conditionSkip,
+            boolean calibrateLatents, boolean auxAnchor) {}
 
     public final String variant;
     public final int resolution;
@@ -30,9 +55,11 @@ public enum TrainPreset {
     public final double lr;
     public final double warmupEpochs;
     public final AugmentationPreset augmentation;
+    public final Learnability learnability;
 
     TrainPreset(String variant, int resolution, int batch, int epochs, int vaeEpochs, int valSteps, int valEnsemble,
-            double lr, double warmupEpochs, AugmentationPreset augmentation) {
+            double lr, double warmupEpochs, AugmentationPreset augmentation, Learnability learnability) {
+        this.learnability = learnability;
         this.variant = variant;
         this.resolution = resolution;
         this.batch = batch;

@@ -16,13 +16,38 @@ package ai.diffiml.train;
  * @param valSteps DDIM steps of validation predictions (diffusion head)
  * @param valEnsemble ensemble members of validation predictions (diffusion head)
  * @param timeLimitSeconds stop (resumably) once this much wall time has passed; 0 for no limit
+ * @param lrFloor the cosine decays to {@code lrFloor x lr} instead of 0 (method.md: 0); absent (null) in configs
+ *     written before it existed
+ * @param lrScales learning-rate multipliers per model part ({@link LrParts}: encoder, head, unet); parts not named
+ *     train at 1; absent in older configs
+ * @param valSubset images of the validation data scored at each epoch end (0: all); the run's end always scores
+ *     all of them
  */
 public record TrainSettings(int epochs, double lr, double warmupEpochs, double weightDecay, double clipNorm,
-        long seed, int checkpointEvery, int valSteps, int valEnsemble, long timeLimitSeconds) {
+        long seed, int checkpointEvery, int valSteps, int valEnsemble, long timeLimitSeconds, Double lrFloor,
+        java.util.Map<String, Double> lrScales, Integer valSubset) {
+
+    /** Settings with a cosine to 0, one learning rate for every part and every validation on all images. */
+    public TrainSettings(int epochs, double lr, double warmupEpochs, double weightDecay, double clipNorm, long seed,
+            int checkpointEvery, int valSteps, int valEnsemble, long timeLimitSeconds) {
+        this(epochs, lr, warmupEpochs, weightDecay, clipNorm, seed, checkpointEvery, valSteps, valEnsemble,
+                timeLimitSeconds, null, null, null);
+    }
     /** AdamW betas of the method (0.9, 0.999) and PyTorch's eps. */
     public static final float BETA1 = 0.9f, BETA2 = 0.999f, EPS = 1e-8f;
 
     public TrainSettings {
+        lrFloor = lrFloor == null ? 0.0 : lrFloor;
+        lrScales = lrScales == null ? java.util.Map.of() : java.util.Map.copyOf(lrScales);
+        valSubset = valSubset == null ? 0 : valSubset;
+        require(lrFloor >= 0 && lrFloor <= 1, "learning-rate floor must be in [0, 1] (a fraction of the peak), got "
+                + lrFloor);
+        for (java.util.Map.Entry<String, Double> e : lrScales.entrySet()) {
+            LrParts.require(e.getKey());
+            require(e.getValue() != null && e.getValue() >= 0 && Double.isFinite(e.getValue()),
+                    "learning-rate scale of " + e.getKey() + " must be >= 0, got " + e.getValue());
+        }
+        require(valSubset >= 0, "validation subset must be >= 0 images (0 = all), got " + valSubset);
         require(epochs >= 1, "epochs must be >= 1, got " + epochs);
         require(lr > 0 && Double.isFinite(lr), "learning rate must be positive, got " + lr);
         require(warmupEpochs >= 0 && Double.isFinite(warmupEpochs), "warm-up epochs must be >= 0, got " + warmupEpochs);
@@ -51,6 +76,11 @@ public record TrainSettings(int epochs, double lr, double warmupEpochs, double w
 
     public TrainSettings withTimeLimit(long seconds) {
         return new TrainSettings(epochs, lr, warmupEpochs, weightDecay, clipNorm, seed, checkpointEvery, valSteps,
-                valEnsemble, seconds);
+                valEnsemble, seconds, lrFloor, lrScales, valSubset);
+    }
+
+    /** The learning-rate multiplier of part {@code part} (1 unless set). */
+    public double lrScale(String part) {
+        return lrScales.getOrDefault(part, 1.0);
     }
 }

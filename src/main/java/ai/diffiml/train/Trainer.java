@@ -104,9 +104,13 @@ public final class Trainer {
      * @param seconds wall time of this session's training loop
      * @param imagesPerSecond training images per second over this session's steps (0 when none)
      * @param run the run folder
+     * @param lastScores the last validation's F1, AUC and oracle-threshold F1 (null when none ran)
+     * @param allTampered what marking every pixel tampered scores on the validation data (null without it)
+     * @param centredPrior what the centred prior scores there (null without validation data)
      */
     public record Result(long steps, boolean stopped, PixelF1.Summary lastValidation, double bestValF1,
-            long bestStep, double seconds, double imagesPerSecond, RunFolder run) {}
+            long bestStep, double seconds, double imagesPerSecond, RunFolder run, ValidationScores.Summary lastScores,
+            ValidationScores.Summary allTampered, ValidationScores.Summary centredPrior) {}
 
     private final Task task;
     private final BatchSource train;
@@ -154,7 +158,7 @@ public final class Trainer {
                     + " batch size");
         }
         LrSchedule schedule = LrSchedule.ofEpochs(settings.lr(), settings.warmupEpochs(), settings.epochs(),
-                perEpoch);
+                perEpoch, settings.lrFloor());
         long total = schedule.totalIterations();
         if (start.step() > total || (long) start.epoch() * perEpoch + start.batchIndex() != start.step()) {
             throw new IllegalArgumentException("checkpoint position (step " + start.step() + ", epoch "
@@ -166,7 +170,7 @@ public final class Trainer {
         }
         Files.createDirectories(run.dir());
         Loop loop = new Loop(start, perEpoch, schedule);
-        try (AdamW opt = new AdamW(AdamW.decayGroups(task.trainable(), (float) settings.weightDecay()),
+        try (AdamW opt = new AdamW(LrParts.groups(task.trainable(), (float) settings.weightDecay(), settings),
                 (float) settings.lr(), TrainSettings.BETA1, TrainSettings.BETA2, TrainSettings.EPS);
                 MetricsLog log = MetricsLog.open(run.metrics(), start.checkpoint() == null ? -1 : start.step());
                 ProgressReporter progress = new ProgressReporter(LOG, task.head(), total, start.step(),
@@ -195,6 +199,7 @@ public final class Trainer {
         double trainSeconds;
         double lastLoss = Double.NaN, lastLr;
         PixelF1.Summary lastVal;
+        ValidationScores.Summary lastSummary, baselineAll, baselineCentred;
 
         Loop(Start start, int perEpoch, LrSchedule schedule) {
             this.perEpoch = perEpoch;
@@ -216,6 +221,9 @@ public final class Trainer {
                 progress.note(String.format(Locale.ROOT, "resuming %s at step %d of %d (epoch %d, batch %d of %d)",
                         run.dir(), step, total, epoch + 1, index + 1, perEpoch));
             }
+            if (validation != null) {
+                baselines(log, progress, savedAt < 0); // a resumed run's log holds them already
+            }
             while (step < total) {
                 if (stopRequested || timeIsUp()) {
                     if (savedAt != step) {
@@ -235,7 +243,7 @@ public final class Trainer {
                     epoch++;
                     index = 0;
                     if (validation != null) {
-                        validate(log, progress);
+                        validate(log, progress, step == total);
                     }
                     save(opt, run.last(), true);
                 } else {
@@ -313,20 +321,34 @@ public final class Trainer {
             return m;
         }
 
-        private void validate(MetricsLog log, ProgressReporter progress) throws IOException {
+        private void validate(MetricsLog log, ProgressReporter progress, boolean whole) throws IOException {
             long t0 = System.nanoTime();
             task.evalMode();
-            PixelF1.Accumulator acc = new PixelF1.Accumulator();
+            ValidationScores scores = new ValidationScores(), secondary = null;
             int n = validation.batchesPerEpoch(), count = 0;
+            int size = Math.max(1, validation.samplesPerEpoch() / Math.max(1, n));
+            if (!whole && settings.valSubset() > 0) {
+                n = Math.min(n, Math.max(1, (settings.valSubset() + size - 1) / size));
+            }
+            Map<String, Double> diagnostics = Map.of();
             for (int i = 0; i < n; i++) {
                 try (Scope scope = Scope.open(); Batch b = validation.batch(0, i, device)) {
                     Tensor p = task.probability(b.images(), settings, Seeds.of(settings.seed(), Seeds.VALIDATION, i));
-                    acc.add(p, b.masks(), b.tampered());
+                    scores.add(p, b.masks(), b.tampered());
+                    Tensor q = task.secondaryProbability(b.images());
+                    if (q != null) {
+                        secondary = secondary == null ? new ValidationScores() : secondary;
+                        secondary.add(q, b.masks(), b.tampered());
+                    }
+                    if (i == 0) {
+                        diagnostics = task.diagnostics(b, settings.seed());
+                    }
                     count += b.size();
                 }
             }
             double seconds = (System.nanoTime() - t0) / 1e9;
-            lastVal = acc.summary();
+            ValidationScores.Summary summary = scores.summary();
+            lastVal = summary.atHalf();
             Map<String, Object> m = new LinkedHashMap<>();
             m.put("kind", "val");
             m.put("step", step);
@@ -335,13 +357,28 @@ public final class Trainer {
             m.put("val_precision", lastVal.precision());
             m.put("val_recall", lastVal.recall());
             m.put("val_iou", lastVal.iou());
+            m.put("val_auc", summary.auc());
+            m.put("val_f1_oracle_threshold", summary.oracleF1());
+            m.put("val_oracle_threshold", (double) summary.oracleThreshold());
+            String extra = "";
+            if (secondary != null) {
+                ValidationScores.Summary s2 = secondary.summary();
+                String name = task.secondaryName();
+                m.put("val_" + name + "_f1", s2.atHalf().f1());
+                m.put("val_" + name + "_auc", s2.auc());
+                extra = String.format(Locale.ROOT, "; %s head F1 %.4f, AUC %.4f", name, s2.atHalf().f1(), s2.auc());
+            }
+            m.putAll(diagnostics);
             m.put("val_tampered", lastVal.tamperedImages());
             m.put("val_authentic", lastVal.authenticImages());
+            m.put("val_whole", whole || n == validation.batchesPerEpoch());
             m.put("val_images_per_s", count / seconds);
             m.put("time_s", elapsed());
             log.append(m);
-            progress.note(String.format(Locale.ROOT, "epoch %d: validation %s, %.1f images/s", epoch, lastVal,
-                    count / seconds));
+            lastSummary = summary;
+            progress.note(String.format(Locale.ROOT, "epoch %d: validation (%s, %d images) %s%s%s, %.1f images/s",
+                    epoch, whole || n == validation.batchesPerEpoch() ? "all" : "subset", count, summary, extra,
+                    diagnosticsLine(diagnostics), count / seconds));
             if (lastVal.tamperedImages() == 0) {
                 LOG.warn("the validation data holds no tampered image: no pixel F1");
             } else if (!(lastVal.f1() <= bestF1)) { // also when no best yet (NaN)
@@ -349,6 +386,42 @@ public final class Trainer {
                 bestStep = step;
                 save(null, run.best(), false);
             }
+        }
+
+        private String diagnosticsLine(Map<String, Double> d) {
+            if (d.isEmpty()) {
+                return "";
+            }
+            StringBuilder sb = new StringBuilder("; objective by t:");
+            d.forEach((k, v) -> sb.append(String.format(Locale.ROOT, " %s %.4f", k.replace("loss_", ""), v)));
+            return sb.toString();
+        }
+
+        /** What rules that learn nothing score on the validation data: every pixel tampered, a centred prior. */
+        private void baselines(MetricsLog log, ProgressReporter progress, boolean toLog) throws IOException {
+            ValidationScores all = new ValidationScores(), centred = new ValidationScores();
+            for (int i = 0; i < validation.batchesPerEpoch(); i++) {
+                try (Scope scope = Scope.open(); Batch b = validation.batch(0, i, device)) {
+                    int h = b.masks().dim(2), w = b.masks().dim(3);
+                    all.addConstant(ValidationScores.allTampered(h, w), b.masks(), b.tampered());
+                    centred.addConstant(ValidationScores.centredPrior(h, w), b.masks(), b.tampered());
+                }
+            }
+            baselineAll = all.summary();
+            baselineCentred = centred.summary();
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("kind", "baseline");
+            m.put("step", step);
+            m.put("all_tampered_f1", baselineAll.atHalf().f1());
+            m.put("centred_prior_f1", baselineCentred.atHalf().f1());
+            m.put("centred_prior_auc", baselineCentred.auc());
+            if (toLog) {
+                log.append(m);
+            }
+            progress.note(String.format(Locale.ROOT, "baselines on the validation data (%d tampered images):"
+                    + " every pixel tampered F1 %.4f; centred prior F1 %.4f, AUC %.4f (AUC of any constant: 0.5)",
+                    baselineAll.atHalf().tamperedImages(), baselineAll.atHalf().f1(), baselineCentred.atHalf().f1(),
+                    baselineCentred.auc()));
         }
 
         private double elapsed() {
@@ -380,7 +453,7 @@ public final class Trainer {
                 LOG.warn("could not draw {}: {}", run.curves(), e.toString());
             }
             return new Result(step, stopped, lastVal, bestF1, bestStep, seconds,
-                    trainSeconds > 0 ? images / trainSeconds : 0, run);
+                    trainSeconds > 0 ? images / trainSeconds : 0, run, lastSummary, baselineAll, baselineCentred);
         }
     }
 }

@@ -82,7 +82,23 @@ public final class VaeTrainer {
      * @param weights the weights file
      */
     public record Result(long steps, double finalLoss, PixelF1.Summary mask, PixelF1.Summary edge, boolean teacher,
-            double seconds, Path weights) {}
+            double seconds, Path weights, Calibration calibration) {
+        /** The scale the diffusion model should use with these weights ({@link Calibration#scale}). */
+        public float latentScale() {
+            return calibration.scale();
+        }
+    }
+
+    /**
+     * The statistics of the trained encoder's outputs (before any scale) over the training masks and edge maps, and
+     * the latent scale they give: 1 / std without a teacher (so the diffusion latents have unit variance and the
+     * signal-to-noise ratio of the schedule means what it says), the SD VAE's 0.18215 with one (the student was
+     * distilled towards latents at that scale).
+     */
+    public record Calibration(double mean, double std, long values, float scale) {}
+
+    /** Batches of the training data's epoch 0 over which the latent statistics are measured (at most). */
+    static final int CALIBRATION_BATCHES = 40;
 
     private final BatchSource train;
     private final BatchSource evaluation;
@@ -170,14 +186,76 @@ public final class VaeTrainer {
             }
         }
         PixelF1.Summary[] scores = reconstruction(vae);
+        Calibration calibration = calibrate(vae, teacher != null);
         double seconds = (System.nanoTime() - begin) / 1e9;
-        Result result = new Result(step, loss, scores[0], scores[1], teacher != null, seconds, weights);
+        Result result = new Result(step, loss, scores[0], scores[1], teacher != null, seconds, weights, calibration);
         writeSummary(result);
         CurvePlot.write(out.resolve(RunFolder.METRICS), out.resolve(RunFolder.CURVES), "LightVAE");
         LOG.info("LightVAE: {} steps in {} s; mask reconstruction {}; edge reconstruction pixel F1 {}", step,
                 String.format(Locale.ROOT, "%.1f", seconds), scores[0],
                 String.format(Locale.ROOT, "%.4f", scores[1].f1()));
+        LOG.info("LightVAE latents: mean {}, std {} over {} values; latent scale {}{}",
+                String.format(Locale.ROOT, "%.4f", calibration.mean()),
+                String.format(Locale.ROOT, "%.4f", calibration.std()), calibration.values(),
+                String.format(Locale.ROOT, "%.5f", calibration.scale()),
+                teacher != null ? " (the SD VAE's: distilled)" : " (1 / std)");
         return result;
+    }
+
+    /** Measures the encoder's output statistics over (up to {@value #CALIBRATION_BATCHES}) training batches. */
+    public Calibration calibrate(LightVae vae, boolean distilled) {
+        vae.train(false);
+        double sum = 0, sumSq = 0;
+        long n = 0;
+        int batches = Math.min(CALIBRATION_BATCHES, train.batchesPerEpoch());
+        try (GradMode.Guard g = GradMode.disabled()) {
+            for (int i = 0; i < batches; i++) {
+                try (Scope scope = Scope.open(); Batch b = train.batch(0, i, device)) {
+                    float[] z = vae.encodeUnscaled(DiffIml.toSigned(Layout.concat(0, b.masks(), b.edges())))
+                            .toArray();
+                    for (float v : z) {
+                        sum += v;
+                        sumSq += (double) v * v;
+                    }
+                    n += z.length;
+                }
+            }
+        }
+        double mean = sum / n, std = Math.sqrt(Math.max(0, sumSq / n - mean * mean));
+        if (!(std > 1e-6) || !Double.isFinite(std)) {
+            throw new IllegalStateException("LightVAE latents have std " + std + " over " + n + " values: the"
+                    + " encoder collapsed, no latent scale can be set");
+        }
+        float scale = distilled ? LightVae.LATENT_SCALE : (float) (1 / std);
+        return new Calibration(mean, std, n, scale);
+    }
+
+    /**
+     * The latent scale recorded beside LightVAE weights: {@value #SUMMARY_FILE}'s {@code latent_scale} in the folder
+     * (or beside the file) given, else the SD VAE's 0.18215 (the release's weights, distilled VAEs, whole-model
+     * files and stage-1 folders written before calibration existed).
+     */
+    public static float latentScaleOf(Path vaePath) throws IOException {
+        Path dir = Files.isDirectory(vaePath) ? vaePath : vaePath.toAbsolutePath().getParent();
+        Path summary = dir == null ? null : dir.resolve(SUMMARY_FILE);
+        if (summary == null || !Files.isRegularFile(summary)
+                || (!Files.isDirectory(vaePath) && !vaePath.getFileName().toString().equals(WEIGHTS_FILE))) {
+            return LightVae.LATENT_SCALE;
+        }
+        com.fasterxml.jackson.databind.JsonNode node;
+        try {
+            node = new ObjectMapper().readTree(summary.toFile()).get("latent_scale");
+        } catch (IOException e) {
+            throw new IOException(summary + ": not a LightVAE summary: " + e.getMessage(), e);
+        }
+        if (node == null) {
+            return LightVae.LATENT_SCALE;
+        }
+        float scale = (float) node.asDouble(Double.NaN);
+        if (!(scale > 0) || !Float.isFinite(scale)) {
+            throw new IOException(summary + ": latent_scale must be a positive number, got " + node);
+        }
+        return scale;
     }
 
     /** Reconstruction pixel F1 of masks and edge maps: sigmoid(decode(encode(map))) &gt; 0.5, i.e. logits &gt; 0. */
@@ -212,6 +290,9 @@ public final class VaeTrainer {
         m.put("mask_reconstruction_f1", finite(r.mask().f1()));
         m.put("edge_reconstruction_f1", finite(r.edge().f1()));
         m.put("scored_images", r.mask().tamperedImages());
+        m.put("latent_mean", r.calibration().mean());
+        m.put("latent_std", r.calibration().std());
+        m.put("latent_scale", (double) r.calibration().scale());
         m.put("seconds", r.seconds());
         Path file = out.resolve(SUMMARY_FILE), tmp = out.resolve(SUMMARY_FILE + ".tmp");
         Files.writeString(tmp, new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(m)

@@ -3,6 +3,7 @@ package ai.diffiml.cli;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -124,7 +125,7 @@ class TrainCommandTest {
         List<String> a = new ArrayList<>(List.of("train", "--data", dir.resolve("train").toString(), "--val-data",
                 dir.resolve("val").toString(), "--out", dir.resolve("runs").toString(), "--name", name,
                 "--variant", "b0", "--resolution", "32", "--batch", "2", "--epochs", "1", "--val-steps", "2",
-                "--checkpoint-every", "2", "--seed", "3", "--device", "cpu"));
+                "--checkpoint-every", "2", "--seed", "3", "--device", "cpu", "--pos-weight", "2"));
         a.addAll(List.of(more));
         return a;
     }
@@ -154,6 +155,23 @@ class TrainCommandTest {
         assertEquals(3e-4, c.train().lr());
         assertEquals(0.3, c.train().warmupEpochs());
         assertEquals(AugmentationPreset.GEOMETRIC, c.augmentationPreset());
+        // the default preset's learnability settings, and the LightVAE's calibrated latent scale
+        assertEquals("srm", c.model().noiseStem());
+        assertEquals(1f, c.model().auxWeight());
+        assertEquals(2f, c.model().auxPosWeight());
+        assertEquals(0.5f, c.model().segWeight());
+        assertFalse(c.model().clipSample());
+        assertEquals(0.1, c.train().lrFloor());
+        assertEquals(64, c.train().valSubset());
+        float scale = (float) new com.fasterxml.jackson.databind.ObjectMapper()
+                .readTree(a.dir().resolve("vae").resolve(VaeTrainer.SUMMARY_FILE).toFile()).get("latent_scale")
+                .asDouble();
+        assertEquals(scale, c.model().latentScale());
+        assertNotEquals(ai.diffiml.model.LightVae.LATENT_SCALE, scale);
+        assertEquals(scale, Checkpoint.readMeta(a.last()).config().latentScale());
+        assertTrue(whole.out().matches("(?s).*baselines  every pixel tampered F1 0\\.\\d{4}; centred prior F1"
+                + " 0\\.\\d{4}, AUC 0\\.\\d{4}.*"), whole::toString);
+        assertTrue(whole.out().matches("(?s).*val AUC    \\d\\.\\d{4} \\(pixel AUC.*"), whole::toString);
         // a config from before the choice existed trained with the paper's set; an unknown name is refused
         String json = Files.readString(a.config());
         Path old = dir.resolve("old-config.json"), odd = dir.resolve("odd-config.json");
@@ -188,6 +206,8 @@ class TrainCommandTest {
 
         Run resumed = run("train", "--resume", b.dir().toString(), "--device", "cpu");
         assertEquals(0, resumed.exit(), resumed::toString);
+        assertEquals(c.model(), RunConfig.read(b.config()).model()); // same preset, same calibrated LightVAE
+        assertEquals(c.train().withTimeLimit(0), RunConfig.read(b.config()).train().withTimeLimit(0));
         assertEquals("paper", RunConfig.read(b.config()).augmentation());
         assertEquals("train train 32 2 3 paper", data.opened.get(data.opened.size() - 2));
         assertTrue(resumed.out().contains("steps      3 of 3"), resumed::toString);
@@ -216,6 +236,16 @@ class TrainCommandTest {
         Run bad = run("train", "--data", "x", "--head", "discriminative", "--vae", "y", "--device", "cpu");
         assertEquals(2, bad.exit(), bad::toString);
         assertTrue(bad.err().contains("belong to the diffusion head"), bad::toString);
+        assertTrue(r.out().contains("positive weight"), r::toString); // --pos-weight auto, the default
+        assertEquals("srm", RunConfig.read(f.config()).segformer().noiseStem());
+        assertTrue(RunConfig.read(f.config()).segformer().posWeight() >= 1f);
+        Run stem = run("train", "--data", "x", "--noise-stem", "sobel", "--device", "cpu");
+        assertEquals(2, stem.exit(), stem::toString);
+        assertTrue(stem.err().contains("unknown noise stem 'sobel' (expected none, srm or srm+bayar)"),
+                stem::toString);
+        Run pos = run("train", "--data", "x", "--pos-weight", "-1", "--device", "cpu");
+        assertEquals(2, pos.exit(), pos::toString);
+        assertTrue(pos.err().contains("--pos-weight must be > 0, got -1"), pos::toString);
         Run augment = run("train", "--data", "x", "--augment", "blur", "--device", "cpu");
         assertEquals(2, augment.exit(), augment::toString);
         assertTrue(augment.err().contains("'blur' is not an augmentation set: expected paper, geometric or none"),

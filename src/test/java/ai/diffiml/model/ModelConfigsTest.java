@@ -51,6 +51,30 @@ class ModelConfigsTest {
     }
 
     @Test
+    void configsWrittenBeforeTheLearnabilitySettingsReadAsThePapersModel(@TempDir Path dir) throws Exception {
+        ObjectNode old = JSON.valueToTree(OTHER);
+        for (String added : ModelConfig.ADDED_COMPONENTS.keySet()) {
+            old.remove(added);
+        }
+        Path file = dir.resolve("old.json");
+        Files.writeString(file, JSON.writeValueAsString(old));
+        ModelConfig c = ModelConfigs.read(file);
+        assertEquals(OTHER, c);
+        assertEquals("none", c.noiseStem());
+        assertEquals(0f, c.auxWeight());
+        assertEquals(LightVae.LATENT_SCALE, c.latentScale());
+        assertFalse(c.auxAnchor());
+        ModelConfig learnt = OTHER.withTraining("srm+bayar", 0.5f, 3f, 0.6f, false).withAuxAnchor(true)
+                .withLatentScale(0.8f);
+        Path round = dir.resolve("new.json");
+        Files.writeString(round, JSON.writeValueAsString(learnt));
+        assertEquals(learnt, ModelConfigs.read(round));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> OTHER.withTraining("srm", 0f, 1f, 0.5f, false).withAuxAnchor(true));
+        assertTrue(e.getMessage().contains("auxAnchor needs the auxiliary head"), e.getMessage());
+    }
+
+    @Test
     void badFilesAreOneLineNamingTheFileAndTheProblem(@TempDir Path dir) throws Exception {
         assertProblem(dir.resolve("missing.json"), "no such file");
         assertProblem(dir, "no such file"); // a folder without checkpoint.json

@@ -19,14 +19,24 @@ class ActivationsTest {
         SILU(Activations::silu, x -> x / (1 + Math.exp(-x))),
         GELU(Activations::gelu, x -> 0.5 * x * (1 + erf(x / Math.sqrt(2)))),
         SIGMOID(Activations::sigmoid, x -> 1 / (1 + Math.exp(-x))),
-        TANH(Activations::tanh, Math::tanh);
+        TANH(Activations::tanh, Math::tanh),
+        // log1p is defined for x > -1: its samples are shifted into [0.5, 8.5].
+        LOG1P(Activations::log1p, Math::log1p, 4.5f),
+        LOG_SIGMOID(Activations::logSigmoid, x -> -Math.log1p(Math.exp(-x)));
 
         final UnaryOperator<Tensor> op;
         final DoubleUnaryOperator reference;
+        /** Added to the samples (drawn symmetric around 0) to keep them in the function's domain. */
+        final float shift;
 
         Act(UnaryOperator<Tensor> op, DoubleUnaryOperator reference) {
+            this(op, reference, 0);
+        }
+
+        Act(UnaryOperator<Tensor> op, DoubleUnaryOperator reference, float shift) {
             this.op = op;
             this.reference = reference;
+            this.shift = shift;
         }
     }
 
@@ -34,7 +44,7 @@ class ActivationsTest {
     @EnumSource(Act.class)
     void forwardMatchesDoubleReference(Act act) {
         try (Scope s = Scope.open()) {
-            Tensor x = new Rand(1).tensorIn(-4, 4, 3, 7, 13);
+            Tensor x = new Rand(1).tensorIn(-4 + act.shift, 4 + act.shift, 3, 7, 13);
             float[] xs = x.toArray();
             double[] expected = new double[xs.length];
             for (int i = 0; i < xs.length; i++) {
@@ -52,7 +62,7 @@ class ActivationsTest {
             float[] v = new Rand(2).uniform(5 * 9, 0.05, 3);
             Rand signs = new Rand(3);
             for (int i = 0; i < v.length; i++) {
-                v[i] = signs.nextBoolean() ? v[i] : -v[i];
+                v[i] = (signs.nextBoolean() ? v[i] : -v[i]) + act.shift;
             }
             Tensor x = Tensor.of(ai.diffiml.backend.Device.CPU, v, 5, 9).requiresGrad(true);
             new GradCheck().eps(1e-3).samples(45).check(act.name(), in -> act.op.apply(in[0]), x);
@@ -63,7 +73,7 @@ class ActivationsTest {
     void cudaMatchesCpuOnOddShapes() {
         for (Act act : Act.values()) {
             try (Scope s = Scope.open()) {
-                Tensor x = new Rand(4).tensorIn(-4, 4, 3, 17, 31).requiresGrad(true);
+                Tensor x = new Rand(4).tensorIn(-4 + act.shift, 4 + act.shift, 3, 17, 31).requiresGrad(true);
                 DeviceParity.check(act.name(), in -> act.op.apply(in[0]), x);
             }
         }

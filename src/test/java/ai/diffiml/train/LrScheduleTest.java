@@ -28,6 +28,16 @@ class LrScheduleTest {
     }
 
     @Test
+    void cosineEndsAtTheFloor() {
+        LrSchedule s = new LrSchedule(1e-3, 2, 10, 0.1);
+        assertEquals(1e-3, s.at(2), TOL);
+        assertEquals(1e-4 + 0.9e-3 * 0.5, s.at(6), 1e-12); // half way: the middle of peak and floor
+        assertEquals(1e-4, s.at(10), 1e-12);
+        assertEquals(1e-4, s.at(15), 1e-12);
+        assertThrows(IllegalArgumentException.class, () -> new LrSchedule(1e-3, 2, 10, 1.5));
+    }
+
+    @Test
     void epochsConvertToIterations() {
         LrSchedule s = LrSchedule.ofEpochs(1e-4, 2, 10, 5);
         assertEquals(new LrSchedule(1e-4, 10, 50), s);

@@ -149,7 +149,7 @@ class TrainerTest {
 
         BufferedImage png = ImageIO.read(run.curves().toFile());
         assertNotNull(png, "curves.png is not an image");
-        assertEquals(3 * 320, png.getHeight()); // loss, validation F1, learning rate
+        assertEquals(4 * 320, png.getHeight()); // loss, validation F1 and AUC, loss by timestep, learning rate
         assertEquals(900, png.getWidth());
     }
 

@@ -13,7 +13,7 @@ public final class ElementwiseKernels {
 
     private ElementwiseKernels() {}
 
-    public static final int RELU = 0, SILU = 1, GELU = 2, SIGMOID = 3, TANH = 4;
+    public static final int RELU = 0, SILU = 1, GELU = 2, SIGMOID = 3, TANH = 4, LOG1P = 5, LOG_SIGMOID = 6;
     public static final int ADD = 0, MUL = 1, MAX = 2;
 
     public static native int dml_unary_forward(int dev, int op, @Cast("const float*") long x, @Cast("float*") long y,
