@@ -164,15 +164,9 @@ public final class TrainCommand implements Callable<Integer> {
 
     @Option(names = "--pos-weight", paramLabel = "auto|<w>|paper",
             description = "BCE weight of tampered pixels in the auxiliary loss and the discriminative baseline:"
-                    + " auto = sqrt((1 - share) / share) from the training masks, a number, or paper (plain BCE,"
+                    + " auto = (1 - share) / share of the training masks (at most 10), a number, or paper (plain BCE,"
                     + " Dice over all images). Default: the preset's (default auto, paper paper).")
     private String posWeight;
-
-    @Option(names = "--condition-skip", negatable = true,
-            description = "The UNet's x0-prediction also reads the condition feature linearly (a 1x1 conv, zero at"
-                    + " the start), so the image informs the mask from the first steps (diffusion head)."
-                    + " Default: the preset's (default on, paper off).")
-    private Boolean conditionSkip;
 
     @Option(names = "--aux-anchor", negatable = true,
             description = "The x0-prediction is the UNet's output plus the latent of the auxiliary head's map, so the"
@@ -249,11 +243,10 @@ public final class TrainCommand implements Callable<Integer> {
         if (!(aux >= 0) || !Float.isFinite(aux)) {
             throw new IllegalArgumentException("--aux-weight must be >= 0, got " + aux);
         }
-        if (!diffusion && (auxWeight != null || segWeight != null || conditionSkip != null || auxAnchor != null)) {
-            throw new IllegalArgumentException("--aux-weight, --seg-weight, --condition-skip and --aux-anchor belong"
-                    + " to the diffusion head");
+        if (!diffusion && (auxWeight != null || segWeight != null || auxAnchor != null)) {
+            throw new IllegalArgumentException("--aux-weight, --seg-weight and --aux-anchor belong to the diffusion"
+                    + " head");
         }
-        boolean skip = conditionSkip != null ? conditionSkip : l.conditionSkip();
         boolean anchored = (auxAnchor != null ? auxAnchor : l.auxAnchor()) && aux > 0;
         if (auxAnchor != null && auxAnchor && !(aux > 0)) {
             throw new IllegalArgumentException("--aux-anchor needs the auxiliary head: --aux-weight > 0");
@@ -264,7 +257,7 @@ public final class TrainCommand implements Callable<Integer> {
         }
         ModelConfig model = diffusion ? ModelConfig.paper().withVariant(v).withResolution(res)
                 .withTraining(stem, aux, fixedPos == null ? 1f : fixedPos, lambda, l.clipSample())
-                .withConditionSkip(skip).withAuxAnchor(anchored) : null;
+                .withAuxAnchor(anchored) : null;
         SegFormer.Config seg = diffusion ? null : SegFormer.Config.of(v, res).withNoiseStem(stem);
         double stage1Lr = vaeLr != null ? vaeLr : l.vaeLr();
         if (!(stage1Lr > 0) || !Double.isFinite(stage1Lr)) {

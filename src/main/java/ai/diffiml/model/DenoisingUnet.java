@@ -19,12 +19,7 @@ import java.util.Deque;
  * The release's conditional denoiser: a one-level UNet of width {@code ch} that predicts the clean latents
  * [z_mask | z_edge] from noisy ones. Weight names follow diffusers' UNet2DModel, plus {@code concat} (the 3x3 conv
  * that injects the condition after conv_in). Mid-block attention: {@code ch / 8} heads of 8 dims.
- *
- * <p>With {@code conditionSkip} the x0-prediction also gets a linear read-out of the condition, {@code cond_skip} (a 1x1
- * conv from the condition feature to the latents, zero at the start): where the noisy input says nothing (high t),
- * the mask latent must come from the image, and a read-out that is linear in F is learnt in tens of steps, while the
- * UNet's own path to it (a 3x3 conv after conv_in, then ten resnet blocks) takes far longer from random weights.
- * Not in the release: off for its checkpoints and the paper preset.
+
  */
 public final class DenoisingUnet extends Module {
     public static final int TIME_DIM = 128;
@@ -39,13 +34,8 @@ public final class DenoisingUnet extends Module {
     private final ModuleList<ResnetBlock> down, midResnets, up;
     private final SpatialSelfAttention midAttention;
     private final GroupNorm normOut;
-    private final Conv2d condSkip;
 
     public DenoisingUnet(Device device, int latentChannels, int ch, int condChannels) {
-        this(device, latentChannels, ch, condChannels, false);
-    }
-
-    public DenoisingUnet(Device device, int latentChannels, int ch, int condChannels, boolean conditionSkip) {
         this.ch = ch;
         int temb = 4 * ch;
         Container timeEmbedding = child("time_embedding", new Container());
@@ -70,8 +60,6 @@ public final class DenoisingUnet extends Module {
         }
         normOut = child("conv_norm_out", new GroupNorm(device, GROUPS, ch, EPS));
         convOut = child("conv_out", new Conv2d(device, ch, 2 * latentChannels, 3, 1, 1, 1, true));
-        condSkip = conditionSkip
-                ? child("cond_skip", new Conv2d(device, condChannels, 2 * latentChannels, 1, 1, 0, 1, true)) : null;
     }
 
     public void init(Init init) {
@@ -86,9 +74,6 @@ public final class DenoisingUnet extends Module {
             }
         }
         midAttention.init(init);
-        if (condSkip != null) {
-            condSkip.namedParameters().values().forEach(p -> p.fill(0f));
-        }
     }
 
     /** Zero output conv: the x0-prediction starts at exactly its anchor ({@link DiffIml#anchor}). */
@@ -138,8 +123,7 @@ public final class DenoisingUnet extends Module {
         for (ResnetBlock r : up.items()) {
             h = r.forward(Layout.concat(1, h, skips.pop()), temb);
         }
-        Tensor out = convOut.forward(Activations.silu(normOut.forward(h)));
-        return condSkip == null ? out : Arithmetic.add(out, condSkip.forward(cond));
+        return convOut.forward(Activations.silu(normOut.forward(h)));
     }
 
     /** GN -> SiLU -> conv3x3 -> + Linear(SiLU(temb)) -> GN -> SiLU -> conv3x3, plus the (1x1 conv) shortcut. */

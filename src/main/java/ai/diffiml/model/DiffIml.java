@@ -52,7 +52,7 @@ public final class DiffIml extends Module {
                 new MixTransformer(device, v, config.blockEps(), config.embedEps(), config.dropPath()));
         cond = child("cond", new ConditionHead(device, v.dims(), config.condChannels()));
         unet = child("unet", new DenoisingUnet(device, config.latentChannels(), config.unetChannels(),
-                config.condChannels(), config.conditionSkip()));
+                config.condChannels()));
         vae = child("vae", new LightVae(device, config.vaeBase(), config.latentChannels(), config.latentScale()));
         NoiseStem.Kind kind = config.noiseStemKind();
         stem = kind == NoiseStem.Kind.NONE ? null : child("noise_stem", new NoiseStem(device, kind, v.dims()[0]));
@@ -166,10 +166,22 @@ public final class DiffIml extends Module {
         return new Loss(total, maskLoss, edgeLoss, aux);
     }
 
-    /** The x0-prediction: the UNet's output, plus {@code anchor} when the config has one (else null). */
+    /**
+     * The x0-prediction: the UNet's output; with an anchor (else null), {@code anchor + sqrt(abar_t) x UNet}: where
+     * the noisy input holds almost nothing of x0 (abar_t near 0) the prediction is the anchor, and the UNet's share
+     * grows as the input becomes informative (sqrt(abar_t) = 0.02 at t = 875, 0.28 at 500, 0.85 at 125), so a UNet
+     * that has not yet learnt to ignore pure noise at high t cannot drown the image's evidence there.
+     */
     Tensor denoise(Tensor yT, int[] t, Tensor condition, Tensor anchor) {
         Tensor out = unet.forward(yT, t, condition);
-        return anchor == null ? out : Arithmetic.add(out, anchor);
+        if (anchor == null) {
+            return out;
+        }
+        float[] gate = new float[t.length];
+        for (int i = 0; i < t.length; i++) {
+            gate[i] = (float) Math.sqrt(schedule.alphaCumprod(t[i]));
+        }
+        return Arithmetic.add(anchor, Arithmetic.mulAlong(out, Tensor.of(out.device(), gate, gate.length), 0));
     }
 
     /**
@@ -178,7 +190,8 @@ public final class DiffIml extends Module {
      * condition feature already reads as tampered; the UNet then predicts what to change. At high t the noisy input
      * carries no information, so a UNet from random weights needs many steps before its prediction follows the
      * image at all; with the anchor the sampled map follows the auxiliary head from the start, and the diffusion
-     * loss also trains that head through the (frozen) encoder. Null without an anchor.
+     * loss also trains that head through the (frozen) encoder ({@link #denoise} gates the UNet's share by t). Null
+     * without an anchor.
      */
     public Tensor anchor(Tensor condition, int height, int width) {
         if (!config.auxAnchor()) {

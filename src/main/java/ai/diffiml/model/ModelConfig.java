@@ -25,21 +25,20 @@ package ai.diffiml.model;
  * @param auxPosWeight BCE weight of tampered pixels in the auxiliary loss
  * @param latentScale the factor between LightVAE encoder outputs and diffusion latents: the SD VAE's 0.18215 for
  *     the release's and distilled VAEs, 1 / std of the latents for a LightVAE trained here without a teacher
- * @param conditionSkip the UNet's x0-prediction adds a linear read-out of the condition ({@link DenoisingUnet})
  * @param auxAnchor the x0-prediction is the UNet's output plus the latent of the auxiliary head's map (needs
  *     {@code auxWeight > 0}; {@link DiffIml#anchor})
  */
 public record ModelConfig(String variant, int resolution, int condChannels, int unetChannels, int latentChannels,
         int vaeBase, float blockEps, float embedEps, double dropPath, int trainSteps, int sampleSteps, int ensemble,
         float priorRate, float segWeight, boolean clipSample, String noiseStem, Float auxWeight, Float auxPosWeight,
-        Float latentScale, Boolean conditionSkip, Boolean auxAnchor) {
+        Float latentScale, Boolean auxAnchor) {
 
     /** A config without noise stem and auxiliary loss, at the SD VAE's latent scale (the paper's model). */
     public ModelConfig(String variant, int resolution, int condChannels, int unetChannels, int latentChannels,
             int vaeBase, float blockEps, float embedEps, double dropPath, int trainSteps, int sampleSteps,
             int ensemble, float priorRate, float segWeight, boolean clipSample) {
         this(variant, resolution, condChannels, unetChannels, latentChannels, vaeBase, blockEps, embedEps, dropPath,
-                trainSteps, sampleSteps, ensemble, priorRate, segWeight, clipSample, null, null, null, null, null, null);
+                trainSteps, sampleSteps, ensemble, priorRate, segWeight, clipSample, null, null, null, null, null);
     }
 
     /**
@@ -47,7 +46,7 @@ public record ModelConfig(String variant, int resolution, int condChannels, int 
      * paper's model): readers fill these in before binding, so older checkpoints and configs still load.
      */
     public static final java.util.Map<String, Object> ADDED_COMPONENTS = java.util.Map.of("noiseStem", "none",
-            "auxWeight", 0f, "auxPosWeight", 1f, "latentScale", LightVae.LATENT_SCALE, "conditionSkip", false, "auxAnchor", false);
+            "auxWeight", 0f, "auxPosWeight", 1f, "latentScale", LightVae.LATENT_SCALE, "auxAnchor", false);
 
     public ModelConfig {
         // Configs written before these settings existed read as the paper's model.
@@ -55,7 +54,6 @@ public record ModelConfig(String variant, int resolution, int condChannels, int 
         auxWeight = auxWeight == null ? 0f : auxWeight;
         auxPosWeight = auxPosWeight == null ? 1f : auxPosWeight;
         latentScale = latentScale == null ? LightVae.LATENT_SCALE : latentScale;
-        conditionSkip = conditionSkip != null && conditionSkip;
         auxAnchor = auxAnchor != null && auxAnchor;
         require(!auxAnchor || auxWeight > 0, "auxAnchor needs the auxiliary head (auxWeight > 0)");
         require(auxWeight >= 0 && Float.isFinite(auxWeight), "auxWeight must be >= 0, got " + auxWeight);
@@ -89,19 +87,19 @@ public record ModelConfig(String variant, int resolution, int condChannels, int 
     public ModelConfig withVariant(String v) {
         return new ModelConfig(v, resolution, condChannels, unetChannels, latentChannels, vaeBase, blockEps, embedEps,
                 dropPath, trainSteps, sampleSteps, ensemble, priorRate, segWeight, clipSample, noiseStem, auxWeight,
-                auxPosWeight, latentScale, conditionSkip, auxAnchor);
+                auxPosWeight, latentScale, auxAnchor);
     }
 
     public ModelConfig withResolution(int r) {
         return new ModelConfig(variant, r, condChannels, unetChannels, latentChannels, vaeBase, blockEps, embedEps,
                 dropPath, trainSteps, sampleSteps, ensemble, priorRate, segWeight, clipSample, noiseStem, auxWeight,
-                auxPosWeight, latentScale, conditionSkip, auxAnchor);
+                auxPosWeight, latentScale, auxAnchor);
     }
 
     public ModelConfig withSampling(int steps, int members) {
         return new ModelConfig(variant, resolution, condChannels, unetChannels, latentChannels, vaeBase, blockEps,
                 embedEps, dropPath, trainSteps, steps, members, priorRate, segWeight, clipSample, noiseStem, auxWeight,
-                auxPosWeight, latentScale, conditionSkip, auxAnchor);
+                auxPosWeight, latentScale, auxAnchor);
     }
 
     /**
@@ -111,28 +109,21 @@ public record ModelConfig(String variant, int resolution, int condChannels, int 
     public ModelConfig withTraining(String stem, float aux, float posWeight, float lambda, boolean clip) {
         return new ModelConfig(variant, resolution, condChannels, unetChannels, latentChannels, vaeBase, blockEps,
                 embedEps, dropPath, trainSteps, sampleSteps, ensemble, priorRate, lambda, clip, stem, aux, posWeight,
-                latentScale, conditionSkip, auxAnchor);
-    }
-
-    /** The same model with or without the UNet's condition read-out ({@link DenoisingUnet}). */
-    public ModelConfig withConditionSkip(boolean on) {
-        return new ModelConfig(variant, resolution, condChannels, unetChannels, latentChannels, vaeBase, blockEps,
-                embedEps, dropPath, trainSteps, sampleSteps, ensemble, priorRate, segWeight, clipSample, noiseStem,
-                auxWeight, auxPosWeight, latentScale, on, auxAnchor);
+                latentScale, auxAnchor);
     }
 
     /** The same model with latents scaled by {@code scale} (a calibrated LightVAE). */
     public ModelConfig withLatentScale(float scale) {
         return new ModelConfig(variant, resolution, condChannels, unetChannels, latentChannels, vaeBase, blockEps,
                 embedEps, dropPath, trainSteps, sampleSteps, ensemble, priorRate, segWeight, clipSample, noiseStem,
-                auxWeight, auxPosWeight, scale, conditionSkip, auxAnchor);
+                auxWeight, auxPosWeight, scale, auxAnchor);
     }
 
     /** The same model with or without the auxiliary-map anchor of the x0-prediction ({@link DiffIml#anchor}). */
     public ModelConfig withAuxAnchor(boolean on) {
         return new ModelConfig(variant, resolution, condChannels, unetChannels, latentChannels, vaeBase, blockEps,
                 embedEps, dropPath, trainSteps, sampleSteps, ensemble, priorRate, segWeight, clipSample, noiseStem,
-                auxWeight, auxPosWeight, latentScale, conditionSkip, on);
+                auxWeight, auxPosWeight, latentScale, on);
     }
 
     public NoiseStem.Kind noiseStemKind() {

@@ -1,6 +1,7 @@
 package ai.diffiml.model;
 
 import ai.diffiml.backend.Device;
+import ai.diffiml.nn.BatchNorm2d;
 import ai.diffiml.nn.Conv2d;
 import ai.diffiml.nn.Init;
 import ai.diffiml.nn.Module;
@@ -14,7 +15,11 @@ import java.util.Locale;
 
 /**
  * A forensic noise stem for the Mix Transformer: noise residuals of the image and their log local energy, embedded
- * by a 7x7 stride-4 conv onto the first stage's grid and added to the first patch embedding before its LayerNorm.
+ * batch-normalised per feature channel (log energies sit at very different levels: a textured patch's energy is
+ * orders of magnitude above a flat one's), through two 3x3 conv + BatchNorm + ReLU layers of {@value #WIDTH} channels
+ * at full resolution (an early-convolution stem: the nonlinear local comparisons of noise statistics a 7x7 stride-4
+ * linear patch embedding cannot make), embedded by a 7x7 stride-4 conv onto the first stage's grid and added to the
+ * first patch embedding before its LayerNorm.
  * Adding a second embedding is the same as giving the first patch embedding extra input channels, but keeps that
  * embedding's weights exactly the MiT's, so ImageNet imports load unchanged.
  *
@@ -30,7 +35,8 @@ import java.util.Locale;
  *       affine projection w - mean(w) + 1/24 of the free taps (differentiable; unlike Bayar's rescaling by the sum it
  *       cannot divide by a sum near zero); its 3 residuals and their log 5x5 energy join the features.</li>
  * </ul>
- * Weight names (beside {@code segformer.encoder}): {@code noise_stem.proj.*}, {@code noise_stem.bayar_weight};
+ * Weight names (beside {@code segformer.encoder}): {@code noise_stem.norm.*}, {@code noise_stem.conv1/norm1/conv2/norm2.*},
+ * {@code noise_stem.proj.*}, {@code noise_stem.bayar_weight};
  * buffers {@code noise_stem.srm_kernels}, {@code noise_stem.box}. Initialisation: the projection like the MiT's
  * patch embeddings (He-normal over fan-out) for a random encoder, zeros after an ImageNet import ({@link #zeroProjection})
  * so the imported encoder computes what it computed before; Bayar taps U(-1, 1) before projection.
@@ -59,6 +65,8 @@ public final class NoiseStem extends Module {
 
     /** The ImageNet std per channel that the input was normalised with (data.Preprocess.STD; a test keeps them equal). */
     static final float[] IMAGENET_STD = {0.229f, 0.224f, 0.225f};
+    /** Width of the stem's two full-resolution convolutions. */
+    static final int WIDTH = 32;
     /** Residuals are divided by this before they join the features (grey-level residuals reach tens). */
     static final float RESIDUAL_SCALE = 8f;
     /** Side of the box over which residual energy is averaged. */
@@ -68,6 +76,9 @@ public final class NoiseStem extends Module {
     private final Tensor srmKernels; // [9, 1, 5, 5]: 3 kernels per colour channel, ImageNet scale undone
     private final Tensor box; // [featureChannels, 1, 5, 5] of 1/25
     private final Tensor bayarFree; // [3 * 3, 24] free taps, or null
+    private final BatchNorm2d norm;
+    private final Conv2d conv1, conv2;
+    private final BatchNorm2d norm1, norm2;
     private final Conv2d proj;
     private final int residualChannels;
 
@@ -82,7 +93,12 @@ public final class NoiseStem extends Module {
         box = buffer("box", device, residualChannels, 1, ENERGY_BOX, ENERGY_BOX)
                 .fill(1f / (ENERGY_BOX * ENERGY_BOX));
         bayarFree = kind == Kind.SRM_BAYAR ? param("bayar_weight", device, 9, 24) : null;
-        proj = child("proj", new Conv2d(device, 2 * residualChannels, embedDim, 7, 4, 3, 1, true));
+        norm = child("norm", new BatchNorm2d(device, 2 * residualChannels));
+        conv1 = child("conv1", new Conv2d(device, 2 * residualChannels, WIDTH, 3, 1, 1, 1, false));
+        norm1 = child("norm1", new BatchNorm2d(device, WIDTH));
+        conv2 = child("conv2", new Conv2d(device, WIDTH, WIDTH, 3, 1, 1, 1, false));
+        norm2 = child("norm2", new BatchNorm2d(device, WIDTH));
+        proj = child("proj", new Conv2d(device, WIDTH, embedDim, 7, 4, 3, 1, true));
     }
 
     public Kind kind() {
@@ -91,6 +107,8 @@ public final class NoiseStem extends Module {
 
     /** The MiT's conv initialisation for the projection; Bayar taps U(-1, 1). */
     public void init(Init init) {
+        conv1.initFanOut(init);
+        conv2.initFanOut(init);
         proj.initFanOut(init);
         if (bayarFree != null) {
             init.uniform(bayarFree, 1);
@@ -104,7 +122,10 @@ public final class NoiseStem extends Module {
 
     /** The embedding [B, embedDim, H/4, W/4] to add to the first patch embedding of an ImageNet-normalised image. */
     public Tensor forward(Tensor image) {
-        return proj.forward(features(image));
+        Tensor x = norm.forward(features(image));
+        x = Activations.relu(norm1.forward(conv1.forward(x)));
+        x = Activations.relu(norm2.forward(conv2.forward(x)));
+        return proj.forward(x);
     }
 
     /** The stem's features before the projection: [residuals / scale | log energies], [B, 2 x residuals, H, W]. */

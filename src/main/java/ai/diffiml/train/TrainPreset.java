@@ -18,9 +18,9 @@ import java.util.Locale;
  */
 public enum TrainPreset {
     DEFAULT("b0", 128, 8, 3, 1, 8, 1, 3e-4, 0.3, AugmentationPreset.GEOMETRIC,
-            new Learnability("srm", 1f, true, 0.5f, false, 1e-3, 0.1, 64, false, true, true)),
+            new Learnability("srm", 1f, true, 0.5f, false, 1e-3, 0.1, 64, true, true)),
     PAPER("b3", 512, 16, 200, 40, 8, 5, 1e-4, 2, AugmentationPreset.PAPER,
-            new Learnability("none", 0f, false, 0.2f, true, 1e-4, 0, 0, false, false, false));
+            new Learnability("none", 0f, false, 0.2f, true, 1e-4, 0, 0, false, false));
 
     /**
      * The settings that decide whether a short run learns (issue: the default run must localize), each a flag of
@@ -35,15 +35,14 @@ public enum TrainPreset {
      * @param vaeLr stage-1 learning rate
      * @param lrFloor the cosine ends at this fraction of the peak
      * @param valSubset validation images scored at each epoch end (0: all; the end scores all)
-     * @param conditionSkip the UNet's linear read-out of the condition ({@link ai.diffiml.model.DenoisingUnet})
      * @param calibrateLatents use the LightVAE's measured latent scale (1 / std without a teacher) instead of the SD
      *     VAE's 0.18215 ({@link VaeTrainer.Calibration})
      * @param auxAnchor the x0-prediction is anchored at the latent of the auxiliary head's map
      *     ({@link ai.diffiml.model.DiffIml#anchor})
      */
     public record Learnability(String noiseStem, float auxWeight, boolean fairLoss, float segWeight,
-            boolean clipSample, double vaeLr, double lrFloor, int valSubset, boolean conditionSkip,
-            boolean calibrateLatents, boolean auxAnchor) {}
+            boolean clipSample, double vaeLr, double lrFloor, int valSubset, boolean calibrateLatents,
+            boolean auxAnchor) {}
 
     public final String variant;
     public final int resolution;

@@ -78,9 +78,10 @@ class SegmentationLossTest {
 
     @Test
     void positiveWeightFollowsTheShareWithinItsClamp() {
-        assertEquals(3f, SegmentationLoss.positiveWeight(0.1), 1e-6f);
+        assertEquals(9f, SegmentationLoss.positiveWeight(0.1), 1e-5f);
+        assertEquals(4f, SegmentationLoss.positiveWeight(0.2), 1e-5f);
         assertEquals(1f, SegmentationLoss.positiveWeight(0.7));
-        assertEquals(20f, SegmentationLoss.positiveWeight(1e-5));
+        assertEquals(10f, SegmentationLoss.positiveWeight(1e-5));
         assertEquals(1f, SegmentationLoss.positiveWeight(0));
     }
 }
