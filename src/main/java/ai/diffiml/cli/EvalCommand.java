@@ -3,6 +3,7 @@ package ai.diffiml.cli;
 import ai.diffiml.data.Dataset;
 import ai.diffiml.data.DatasetException;
 import ai.diffiml.data.DatasetReaders;
+import ai.diffiml.data.DatasetSummary;
 import ai.diffiml.data.Sample;
 import ai.diffiml.eval.DatasetResult;
 import ai.diffiml.eval.EvalReport;
@@ -206,7 +207,7 @@ public final class EvalCommand implements Callable<Integer> {
         }
     }
 
-    /** The datasets of --data, named, limited; names must be distinct. */
+    /** The datasets of --data, named, limited, each summarised on stdout; names must be distinct. */
     private List<EvalRun.Input> datasets() throws DatasetException {
         List<EvalRun.Input> inputs = new ArrayList<>();
         Set<String> names = new HashSet<>();
@@ -223,6 +224,7 @@ public final class EvalCommand implements Callable<Integer> {
                 }
             }
             Dataset d = DatasetReaders.open(path);
+            DatasetSummary.of(path, d).print(spec.commandLine().getOut()); // what was read, before any work
             name = name != null ? name : d.name();
             require(names.add(name), "two datasets are called '" + name + "': name them with --data <name>=<path>");
             List<Sample> samples = limit == null || d.size() <= limit ? d.samples() : d.samples().subList(0, limit);
