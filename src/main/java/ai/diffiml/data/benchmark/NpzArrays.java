@@ -18,7 +18,7 @@ import java.util.zip.ZipFile;
  * it), as FantasticReality stores its masks ({@code arr_0}, an H x W or 1 x H x W array). The {@code .npy} format
  * (magic {@code \x93NUMPY}, version, header length, a Python dict literal with {@code descr}, {@code fortran_order}
  * and {@code shape}, then the raw data) is read for the boolean, integer and float types; dimensions of size 1 are
- * dropped and two must remain. No Java library on Maven Central reads it without pulling in a Kotlin or NumPy
+ * dropped until two remain, and two must remain. No Java library on Maven Central reads it without pulling in a Kotlin or NumPy
  * runtime, and the format is small and fixed.
  */
 final class NpzArrays {
@@ -66,11 +66,11 @@ final class NpzArrays {
         List<Integer> dims = new ArrayList<>();
         for (String part : s.group(1).split(",")) {
             if (!part.isBlank()) {
-                int n = Integer.parseInt(part.strip());
-                if (n != 1) {
-                    dims.add(n);
-                }
+                dims.add(Integer.parseInt(part.strip()));
             }
+        }
+        while (dims.size() > 2 && dims.contains(1)) { // squeeze: (1, H, W) and (H, W, 1) are H x W
+            dims.remove(Integer.valueOf(1));
         }
         if (dims.size() != 2) {
             throw new IOException(file + ": expected a 2-D mask, the array has shape (" + s.group(1).strip() + ")");
