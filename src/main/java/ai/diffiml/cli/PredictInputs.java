@@ -121,15 +121,19 @@ final class PredictInputs {
         if (found.isEmpty()) {
             throw new DatasetException(base, "no image files match '" + pattern + "'");
         }
-        PairedFiles.Result paired = PairedFiles.pair(root, found.stream().map(Sample::image).toList());
-        if (!paired.paired()) {
-            return found;
+        // a matched file is a mask when its folder pairs it with an image there, matched by the pattern or not
+        Set<Path> masks = new HashSet<>();
+        for (Path folder : found.stream().map(s -> s.image().getParent()).distinct().toList()) {
+            List<Path> files;
+            try (Stream<Path> listed = Files.list(folder)) {
+                files = listed.filter(Files::isRegularFile).filter(ImageFiles::hasImageExtension).toList();
+            }
+            PairedFiles.Result paired = PairedFiles.pair(folder, files);
+            masks.addAll(paired.masks());
+            masks.addAll(paired.unmatchedMasks());
         }
-        skipped[0] += paired.masks().size() + paired.unmatchedMasks().size();
-        List<Sample> photos = new ArrayList<>(paired.samples());
-        for (Path image : paired.missingMasks()) {
-            photos.add(Sample.authentic(root.relativize(image).toString(), image));
-        }
+        List<Sample> photos = found.stream().filter(s -> !masks.contains(s.image())).toList();
+        skipped[0] += found.size() - photos.size();
         return photos;
     }
 
