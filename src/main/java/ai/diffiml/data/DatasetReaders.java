@@ -47,8 +47,8 @@ public final class DatasetReaders {
             .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
             .build();
     /** Mask-name suffixes stripped before comparing a Gt name with its Tp name (for the pairing warning only). */
-    private static final String[] MASK_SUFFIXES = {"_groundtruth", "_edgemask", "_mask", "-mask", "_gt", "-gt", "mask",
-        "gt"};
+    private static final List<String> MASK_SUFFIXES = List.of("_groundtruth", "_edgemask", "_mask", "-mask", "_gt",
+            "-gt", "mask", "gt");
 
     /** {@link Dataset#layout()} of each reader. */
     public static final String BENCO_FOLDER = "IMDL-BenCo folder (Tp/ + Gt/ paired by sorted name, Au/ authentic)";
@@ -350,21 +350,13 @@ public final class DatasetReaders {
     }
 
     private static String stem(Path file) {
-        String name = file.getFileName().toString();
-        int dot = name.lastIndexOf('.');
-        return dot > 0 ? name.substring(0, dot) : name;
+        return MaskNames.stem(file);
     }
 
     /** A Gt file with the usual mask suffix removed from its stem (for comparing with the Tp name). */
     private static String maskStem(Path mask) {
-        String stem = stem(mask);
-        String lower = stem.toLowerCase(Locale.ROOT);
-        for (String suffix : MASK_SUFFIXES) {
-            if (lower.endsWith(suffix) && lower.length() > suffix.length()) {
-                return stem.substring(0, stem.length() - suffix.length());
-            }
-        }
-        return stem;
+        String stripped = MaskNames.strip(stem(mask), MASK_SUFFIXES);
+        return stripped == null ? stem(mask) : stripped;
     }
 
     private static String abbreviate(String s) {

@@ -22,8 +22,13 @@ public final class MaskNames {
 
     /** The image stem that {@code stem} names the mask of ({@code X} for {@code X_gt}), or null. */
     public static String imageStem(String stem) {
+        return strip(stem, SUFFIXES);
+    }
+
+    /** {@code stem} without the first of {@code suffixes} (lower case) it ends with, ignoring case; or null. */
+    static String strip(String stem, List<String> suffixes) {
         String lower = stem.toLowerCase(Locale.ROOT);
-        for (String suffix : SUFFIXES) {
+        for (String suffix : suffixes) {
             if (lower.endsWith(suffix) && lower.length() > suffix.length()) {
                 return stem.substring(0, stem.length() - suffix.length());
             }

@@ -4,6 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.io.PrintWriter;
+import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -57,5 +59,15 @@ class DatasetSummaryTest {
         assertEquals(DatasetReaders.IMAGE_FOLDER, none.layout());
         assertTrue(none.lines().stream().anyMatch(l -> l.startsWith("  warning: no tampered images")),
                 none.lines()::toString);
+    }
+
+    @Test
+    void trainsSummaryPrintsTheDatasetsThatExistAndLeavesTheOthersToTheLoader() throws Exception {
+        DataFixtures.writeImage(dir.resolve("d/p.png"), 8, 8, 6);
+        StringWriter text = new StringWriter();
+        DatasetSummary.printExisting(new PrintWriter(text), dir.resolve("d"), null, dir.resolve("not-there"));
+        assertEquals(List.of("dataset d: image folder (all authentic); 0 tampered, 1 authentic; masks missing 0,"
+                + " unmatched masks 0, image/mask size mismatches 0", "  warning: no tampered images (no masks"
+                + " found): pixel-level scores are undefined for d"), text.toString().lines().toList());
     }
 }

@@ -5,6 +5,7 @@ import static org.bytedeco.opencv.global.opencv_core.CV_8U;
 import static org.bytedeco.opencv.global.opencv_core.CV_8UC1;
 
 import ai.diffiml.data.ImageFiles;
+import ai.diffiml.data.MaskNames;
 import ai.diffiml.data.OpenCv;
 import ai.diffiml.data.UnreadableImageException;
 import ai.diffiml.io.AtomicFiles;
@@ -185,12 +186,14 @@ public final class BenchmarkConverter {
     /** CASIA: each tampered folder's X.<ext> with X_gt.png in the matching ground-truth folder; Au/ authentic. */
     private static Collected casia(Path src, List<Path> tampered, Path gt, List<String> gtSubfolders)
             throws IOException {
+        for (Path tp : tampered) {
+            requireFolder(tp, "the tampered images");
+        }
         requireFolder(gt, "the ground-truth folder (give it with --gt DIR when it is elsewhere)");
         List<Entry> entries = new ArrayList<>();
         List<String> unmatched = new ArrayList<>();
         for (int k = 0; k < tampered.size(); k++) {
             Path tp = tampered.get(k);
-            requireFolder(tp, "the tampered images");
             Path masks = gtSubfolders == null ? gt : gt.resolve(gtSubfolders.get(k));
             requireFolder(masks, "the ground-truth masks of " + tp.getFileName());
             matchSuffix(images(tp), images(masks), "_gt", entries, unmatched);
@@ -409,9 +412,7 @@ public final class BenchmarkConverter {
     }
 
     private static String stem(Path f) {
-        String n = f.getFileName().toString();
-        int dot = n.lastIndexOf('.');
-        return dot > 0 ? n.substring(0, dot) : n;
+        return MaskNames.stem(f);
     }
 
     private static String shown(Path p, Path listDir, boolean absolute) {
