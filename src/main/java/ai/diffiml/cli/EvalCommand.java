@@ -3,6 +3,7 @@ package ai.diffiml.cli;
 import ai.diffiml.data.Dataset;
 import ai.diffiml.data.DatasetException;
 import ai.diffiml.data.DatasetReaders;
+import ai.diffiml.data.DatasetSummary;
 import ai.diffiml.data.Sample;
 import ai.diffiml.eval.DatasetResult;
 import ai.diffiml.eval.EvalReport;
@@ -75,7 +76,8 @@ public final class EvalCommand implements Callable<Integer> {
 
     @Option(names = "--data", paramLabel = "[<name>=]<path>", required = true,
             description = "Dataset with ground truth, repeatable: an IMDL-BenCo folder (Tp/, Gt/, optional Au/), a"
-                    + " BenCo JSON list, an MVSS-Net list, or a folder of authentic images. <name>= sets its column"
+                    + " BenCo JSON list, an MVSS-Net list, a folder of images beside their masks (X.jpg and"
+                    + " X_gt.png, X_mask.png ...), or a folder of authentic images. <name>= sets its column"
                     + " name (default: the folder or list name).")
     private List<String> data;
 
@@ -118,6 +120,7 @@ public final class EvalCommand implements Callable<Integer> {
     private static final int THUMBNAIL_SIDE = 160;
 
     private final ModelOpener opener;
+    private final List<DatasetSummary> summaries = new ArrayList<>();
 
     public EvalCommand() {
         this(LocalizerPredictor::open);
@@ -169,6 +172,7 @@ public final class EvalCommand implements Callable<Integer> {
                     options.seed(), predictor.device(), scoring, predictor.resolution(), date, options.batch(), limit,
                     robustness);
             PrintWriter stdout = spec.commandLine().getOut();
+            summaries.forEach(summary -> summary.print(stdout)); // what was read, before any image is predicted
             stdout.println("model      " + predictor.description() + " on " + predictor.device() + " ("
                     + predictor.checkpoint() + ")");
             stdout.println("scoring    " + scoring.describe(predictor.resolution()));
@@ -206,7 +210,7 @@ public final class EvalCommand implements Callable<Integer> {
         }
     }
 
-    /** The datasets of --data, named, limited; names must be distinct. */
+    /** The datasets of --data, named, limited, each summarised into {@link #summaries}; names must be distinct. */
     private List<EvalRun.Input> datasets() throws DatasetException {
         List<EvalRun.Input> inputs = new ArrayList<>();
         Set<String> names = new HashSet<>();
@@ -223,6 +227,7 @@ public final class EvalCommand implements Callable<Integer> {
                 }
             }
             Dataset d = DatasetReaders.open(path);
+            summaries.add(DatasetSummary.of(path, d)); // printed once every usage check has passed
             name = name != null ? name : d.name();
             require(names.add(name), "two datasets are called '" + name + "': name them with --data <name>=<path>");
             List<Sample> samples = limit == null || d.size() <= limit ? d.samples() : d.samples().subList(0, limit);

@@ -19,7 +19,7 @@ import picocli.CommandLine.Spec;
 @Command(name = "diffiml-native", mixinStandardHelpOptions = true, versionProvider = Version.class,
         description = "DiffIML image manipulation localization on native CPU and CUDA kernels.",
         subcommands = {InfoCommand.class, SynthCommand.class, TrainCommand.class, TrainVaeCommand.class,
-                PredictCommand.class, EvalCommand.class, BenchCommand.class, CommandLine.HelpCommand.class})
+                PredictCommand.class, EvalCommand.class, BenchCommand.class, DatasetsCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Callable<Integer> {
     /** Exit code of usage errors and of an unavailable backend. */
     public static final int EXIT_USAGE = CommandLine.ExitCode.USAGE;

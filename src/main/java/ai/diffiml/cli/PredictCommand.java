@@ -150,7 +150,14 @@ public final class PredictCommand implements Callable<Integer> {
                     .uncertainty(!noUncertainty).build();
             threads.apply();
             model = weights.checkpointFolder();
-            items = PredictInputs.resolve(inputs);
+            PredictInputs.Resolved resolved = PredictInputs.resolveCounting(inputs);
+            items = resolved.items();
+            if (resolved.skippedMasks() > 0) {
+                PrintWriter o = spec.commandLine().getOut();
+                o.println("skipped " + resolved.skippedMasks() + " masks (files named as another image's mask, such"
+                        + " as X_gt.png beside X.jpg); predicting " + items.size() + " images");
+                o.flush();
+            }
             if (Files.exists(out) && !Files.isDirectory(out)) {
                 return usageError(out + ": --out exists and is not a folder");
             }

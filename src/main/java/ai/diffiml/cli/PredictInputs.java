@@ -4,6 +4,7 @@ import ai.diffiml.data.Dataset;
 import ai.diffiml.data.DatasetException;
 import ai.diffiml.data.DatasetReaders;
 import ai.diffiml.data.ImageFiles;
+import ai.diffiml.data.PairedFiles;
 import ai.diffiml.data.Sample;
 import java.io.IOException;
 import java.nio.file.FileSystems;
@@ -26,7 +27,9 @@ import java.util.stream.Stream;
  * {@code 'data/**.png'}; quote it, or let the shell expand it into several inputs); an MVSS-Net list (.txt) or a
  * BenCo JSON list (masks in lists are ignored: prediction needs no ground truth). Each image gets an output name:
  * its file name without the extension, made unique where two inputs would share it (first by the dataset's
- * relative path, then with the extension, then with a counter). The same file named twice is kept once.
+ * relative path, then with the extension, then with a counter). The same file named twice is kept once. In a folder
+ * or a glob, a file named as another file's mask ({@code X_gt.png} beside {@code X.jpg}, see
+ * {@link ai.diffiml.data.MaskNames}) is skipped and counted, never predicted as a photo.
  */
 final class PredictInputs {
     /** One image to predict and the stem of its output files. */
@@ -34,11 +37,20 @@ final class PredictInputs {
 
     private PredictInputs() {}
 
+    /** The images to predict and the number of mask files skipped in folders and globs. */
+    record Resolved(List<Item> items, int skippedMasks) {}
+
     /** Every image of {@code inputs}, in order; a problem with an input is a one-line {@link IOException}. */
     static List<Item> resolve(List<String> inputs) throws IOException {
+        return resolveCounting(inputs).items();
+    }
+
+    /** {@link #resolve}, with the count of skipped masks. */
+    static Resolved resolveCounting(List<String> inputs) throws IOException {
         List<Sample> samples = new ArrayList<>();
+        int[] skipped = new int[1];
         for (String input : inputs) {
-            samples.addAll(expand(input));
+            samples.addAll(expand(input, skipped));
         }
         Set<Path> seen = new HashSet<>();
         List<Sample> unique = new ArrayList<>();
@@ -47,12 +59,12 @@ final class PredictInputs {
                 unique.add(s);
             }
         }
-        return name(unique);
+        return new Resolved(name(unique), skipped[0]);
     }
 
-    private static List<Sample> expand(String input) throws IOException {
+    private static List<Sample> expand(String input, int[] skipped) throws IOException {
         if (isGlob(input)) {
-            return glob(input);
+            return glob(input, skipped);
         }
         Path path = Path.of(input);
         if (!Files.exists(path)) {
@@ -62,7 +74,15 @@ final class PredictInputs {
             return List.of(Sample.authentic(path.getFileName().toString(), path));
         }
         Dataset dataset = DatasetReaders.open(path); // a folder, a BenCo JSON list or an MVSS-Net list
-        return dataset.samples();
+        if (!Files.isDirectory(path) || dataset.layout().equals(DatasetReaders.BENCO_FOLDER)) {
+            return dataset.samples(); // masks are listed apart from the images (lists, Gt/)
+        }
+        skipped[0] += dataset.tamperedCount() + dataset.unmatchedMasks().size();
+        List<Sample> photos = new ArrayList<>(dataset.samples());
+        for (Path image : dataset.missingMasks()) { // no ground truth, but still a photo to predict
+            photos.add(Sample.authentic(image.getFileName().toString(), image));
+        }
+        return photos;
     }
 
     static boolean isGlob(String input) {
@@ -73,7 +93,7 @@ final class PredictInputs {
      * The image files matching {@code pattern} (Java glob syntax): the leading folders without wildcards are the
      * folder searched, the rest is matched against the paths below it ({@code **} crosses folders).
      */
-    private static List<Sample> glob(String pattern) throws IOException {
+    private static List<Sample> glob(String pattern, int[] skipped) throws IOException {
         Path typed = Path.of(pattern);
         int n = typed.getNameCount(), fixed = 0;
         while (fixed < n - 1 && !isGlob(typed.getName(fixed).toString())) {
@@ -101,7 +121,20 @@ final class PredictInputs {
         if (found.isEmpty()) {
             throw new DatasetException(base, "no image files match '" + pattern + "'");
         }
-        return found;
+        // a matched file is a mask when its folder pairs it with an image there, matched by the pattern or not
+        Set<Path> masks = new HashSet<>();
+        for (Path folder : found.stream().map(s -> s.image().getParent()).distinct().toList()) {
+            List<Path> files;
+            try (Stream<Path> listed = Files.list(folder)) {
+                files = listed.filter(Files::isRegularFile).filter(ImageFiles::hasImageExtension).toList();
+            }
+            PairedFiles.Result paired = PairedFiles.pair(folder, files);
+            masks.addAll(paired.masks());
+            masks.addAll(paired.unmatchedMasks());
+        }
+        List<Sample> photos = found.stream().filter(s -> !masks.contains(s.image())).toList();
+        skipped[0] += found.size() - photos.size();
+        return photos;
     }
 
     /** Output names: the file's stem, disambiguated where needed (see the class comment). */

@@ -3,6 +3,7 @@ package ai.diffiml.cli;
 import ai.diffiml.backend.Device;
 import ai.diffiml.data.AugmentationPreset;
 import ai.diffiml.data.BatchSource;
+import ai.diffiml.data.DatasetSummary;
 import ai.diffiml.model.ModelConfig;
 import ai.diffiml.model.NoiseStem;
 import ai.diffiml.model.SegFormer;
@@ -291,6 +292,7 @@ public final class TrainCommand implements Callable<Integer> {
         Path valData = runOptions.valData;
         boolean stage1 = diffusion && vae == null;
         PrintWriter o = spec.commandLine().getOut();
+        DatasetSummary.printExisting(o, data, valData);
         Task task = null;
         try (BatchSource train = sources.training(data, res, b, seed, augmentation.settings());
                 BatchSource val = valData == null ? null : sources.validation(valData, res, b)) {
@@ -355,6 +357,8 @@ public final class TrainCommand implements Callable<Integer> {
         }
         RunFolder run = new RunFolder(resume);
         RunConfig c = RunConfig.read(run.config());
+        DatasetSummary.printExisting(spec.commandLine().getOut(), Path.of(c.data()),
+                c.valData() == null ? null : Path.of(c.valData()));
         TrainSettings settings = c.train().withTimeLimit(timeLimitSeconds());
         boolean diffusion = c.model() != null;
         int res = diffusion ? c.model().resolution() : c.segformer().resolution();

@@ -29,6 +29,10 @@ import org.slf4j.LoggerFactory;
  *   <li><b>BenCo JSON list</b> ({@link #bencoJson}): {@code [[image, mask | "Negative"], ...]}.</li>
  *   <li><b>MVSS-Net list</b> ({@link #mvssList}): one {@code image mask|None label} per line (label 1 tampered, 0
  *       authentic; the label may be left out).</li>
+ *   <li><b>Paired-suffix folders</b> ({@link #pairedFolder}): an image {@code X.<ext>} beside its mask
+ *       {@code X_gt.<ext>}, {@code X_mask.<ext>}, {@code X_edgemask.<ext>} ... ({@link MaskNames}), in one folder or in
+ *       sibling folders ({@code Tp/} + {@code CASIA 2 Groundtruth/}, {@code images/} + {@code masks/}), or one level
+ *       down (IMD2020's folder per photo); images without a mask are authentic ({@link PairedFiles}).</li>
  *   <li><b>A plain folder of images</b> ({@link #imageFolder}): all authentic.</li>
  * </ul>
  * Relative paths in list files are resolved against the list file's folder; absolute ones are kept. Only file names
@@ -43,22 +47,41 @@ public final class DatasetReaders {
             .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
             .build();
     /** Mask-name suffixes stripped before comparing a Gt name with its Tp name (for the pairing warning only). */
-    private static final String[] MASK_SUFFIXES = {"_groundtruth", "_edgemask", "_mask", "-mask", "_gt", "-gt", "mask",
-        "gt"};
+    private static final List<String> MASK_SUFFIXES = List.of("_groundtruth", "_edgemask", "_mask", "-mask", "_gt",
+            "-gt", "mask", "gt");
+
+    /** {@link Dataset#layout()} of each reader. */
+    public static final String BENCO_FOLDER = "IMDL-BenCo folder (Tp/ + Gt/ paired by sorted name, Au/ authentic)";
+    public static final String BENCO_JSON = "BenCo JSON list";
+    public static final String MVSS_LIST = "MVSS-Net list";
+    public static final String PAIRED_FOLDER = "paired-suffix folder (X.<ext> beside X_gt/_mask/... .<ext>)";
+    public static final String PAIRED_SIBLINGS = "paired-suffix sibling folders (X.<ext> and X_gt/_mask/... .<ext>"
+            + " in other folders)";
+    public static final String IMAGE_FOLDER = "image folder (all authentic)";
 
     private DatasetReaders() {}
 
     /**
-     * Opens {@code path} in whichever layout it has: a folder with {@code Tp/} or {@code Gt/} is a BenCo folder, any
-     * other folder a folder of authentic images; a file whose content starts with {@code [} (or named *.json) is a
-     * BenCo JSON list, any other file an MVSS-Net list.
+     * Opens {@code path} in whichever layout it has: a folder with {@code Tp/} and {@code Gt/} is a BenCo folder; a
+     * folder in which some files are named as other files' masks is a paired-suffix folder; any other folder with
+     * {@code Tp/} or {@code Gt/} is an incomplete BenCo folder (an error), and any other folder a folder of authentic
+     * images; a file whose content starts with {@code [} (or named *.json) is a BenCo JSON list, any other file an
+     * MVSS-Net list.
      */
     public static Dataset open(Path path) throws DatasetException {
         if (!Files.exists(path)) {
             throw new DatasetException(path, "no such file or folder");
         }
         if (Files.isDirectory(path)) {
-            if (Files.isDirectory(path.resolve("Tp")) || Files.isDirectory(path.resolve("Gt"))) {
+            boolean tp = Files.isDirectory(path.resolve("Tp")), gt = Files.isDirectory(path.resolve("Gt"));
+            if (tp && gt) {
+                return bencoFolder(path);
+            }
+            PairedFiles.Result paired = PairedFiles.pair(path, pairingCandidates(path));
+            if (paired.paired()) {
+                return paired(path, paired);
+            }
+            if (tp || gt) {
                 return bencoFolder(path);
             }
             return imageFolder(path);
@@ -108,7 +131,42 @@ public final class DatasetReaders {
         if (samples.isEmpty()) {
             throw new DatasetException(dir, "Tp/, Gt/ (and Au/) contain no images");
         }
-        return new Dataset(name(dir), samples);
+        return new Dataset(name(dir), samples, BENCO_FOLDER, List.of(), List.of());
+    }
+
+    /**
+     * A folder of images with their masks named after them ({@link PairedFiles}, {@link MaskNames}): the images
+     * directly in {@code dir} and in its mask-named subfolders, or, when {@code dir} has no images of its own, those
+     * of all its subfolders (one level).
+     */
+    public static Dataset pairedFolder(Path dir) throws DatasetException {
+        requireFolder(dir);
+        PairedFiles.Result paired = PairedFiles.pair(dir, pairingCandidates(dir));
+        if (!paired.paired()) {
+            throw new DatasetException(dir, "no image here has a mask named after it (X.<ext> with X_gt, X_mask,"
+                    + " X_edgemask ... .<ext>)");
+        }
+        return paired(dir, paired);
+    }
+
+    private static Dataset paired(Path dir, PairedFiles.Result paired) throws DatasetException {
+        if (paired.samples().isEmpty()) {
+            throw new DatasetException(dir, "every image here is in Tp/ without a mask");
+        }
+        return new Dataset(name(dir), paired.samples(), paired.acrossFolders() ? PAIRED_SIBLINGS : PAIRED_FOLDER,
+                paired.unmatchedMasks(), paired.missingMasks());
+    }
+
+    /** The files {@link #pairedFolder} pairs (see there). */
+    private static List<Path> pairingCandidates(Path dir) throws DatasetException {
+        List<Path> files = new ArrayList<>(listImages(dir));
+        boolean own = !files.isEmpty();
+        for (Path sub : listFolders(dir)) {
+            if (!own || MaskNames.isMaskFolder(sub)) {
+                files.addAll(listImages(sub));
+            }
+        }
+        return files;
     }
 
     /** A BenCo JSON list {@code [[image, mask | "Negative"], ...]}. */
@@ -143,7 +201,7 @@ public final class DatasetReaders {
         if (samples.isEmpty()) {
             throw new DatasetException(file, "the list is empty");
         }
-        return new Dataset(name(file), samples);
+        return new Dataset(name(file), samples, BENCO_JSON, List.of(), List.of());
     }
 
     /**
@@ -164,6 +222,7 @@ public final class DatasetReaders {
         }
         Path base = folderOf(file);
         List<Sample> samples = new ArrayList<>();
+        List<Path> missing = new ArrayList<>();
         String[] lines = text.split("\r?\n|\r", -1);
         for (int n = 0; n < lines.length; n++) {
             String line = lines[n].strip();
@@ -187,6 +246,7 @@ public final class DatasetReaders {
             }
             if (!hasMask && label != null && label == 1) {
                 LOG.warn("{}:{}: tampered (label 1) but no mask (None): left out, it has no ground truth", file, n + 1);
+                missing.add(resolve(base, parts[0]));
                 continue;
             }
             if (hasMask && label != null && label == 0) {
@@ -197,7 +257,7 @@ public final class DatasetReaders {
         if (samples.isEmpty()) {
             throw new DatasetException(file, "the list has no entries");
         }
-        return new Dataset(name(file), samples);
+        return new Dataset(name(file), samples, MVSS_LIST, List.of(), missing);
     }
 
     /** Every image directly in {@code dir} (sorted by name), all authentic. */
@@ -210,7 +270,7 @@ public final class DatasetReaders {
         if (samples.isEmpty()) {
             throw new DatasetException(dir, "no images here, and no Tp/ + Gt/ folders (IMDL-BenCo layout)");
         }
-        return new Dataset(name(dir), samples);
+        return new Dataset(name(dir), samples, IMAGE_FOLDER, List.of(), List.of());
     }
 
     private static void requireFolder(Path dir) throws DatasetException {
@@ -226,6 +286,17 @@ public final class DatasetReaders {
         try (Stream<Path> files = Files.list(dir)) {
             return files.filter(ImageFiles::hasImageExtension)
                     .filter(Files::isRegularFile)
+                    .sorted((a, b) -> a.getFileName().toString().compareTo(b.getFileName().toString()))
+                    .toList();
+        } catch (IOException e) {
+            throw new DatasetException(dir, "cannot list: " + e.getMessage(), e);
+        }
+    }
+
+    private static List<Path> listFolders(Path dir) throws DatasetException {
+        try (Stream<Path> files = Files.list(dir)) {
+            return files.filter(Files::isDirectory)
+                    .filter(p -> !p.getFileName().toString().startsWith("."))
                     .sorted((a, b) -> a.getFileName().toString().compareTo(b.getFileName().toString()))
                     .toList();
         } catch (IOException e) {
@@ -279,21 +350,13 @@ public final class DatasetReaders {
     }
 
     private static String stem(Path file) {
-        String name = file.getFileName().toString();
-        int dot = name.lastIndexOf('.');
-        return dot > 0 ? name.substring(0, dot) : name;
+        return MaskNames.stem(file);
     }
 
     /** A Gt file with the usual mask suffix removed from its stem (for comparing with the Tp name). */
     private static String maskStem(Path mask) {
-        String stem = stem(mask);
-        String lower = stem.toLowerCase(Locale.ROOT);
-        for (String suffix : MASK_SUFFIXES) {
-            if (lower.endsWith(suffix) && lower.length() > suffix.length()) {
-                return stem.substring(0, stem.length() - suffix.length());
-            }
-        }
-        return stem;
+        String stripped = MaskNames.strip(stem(mask), MASK_SUFFIXES);
+        return stripped == null ? stem(mask) : stripped;
     }
 
     private static String abbreviate(String s) {

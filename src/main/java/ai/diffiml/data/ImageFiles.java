@@ -70,6 +70,40 @@ public final class ImageFiles {
                 && IMAGE_EXTENSIONS.contains(name.substring(dot + 1).toLowerCase(Locale.ROOT));
     }
 
+    /**
+     * The width and height of the image in {@code file}, from its header where javax.imageio can read it (JPEG, PNG,
+     * TIFF, BMP, GIF) without decoding the pixels, else from a full decode.
+     */
+    public static int[] size(Path file) throws UnreadableImageException {
+        try (ImageInputStream in = ImageIO.createImageInputStream(file.toFile())) {
+            Iterator<ImageReader> readers = in == null ? null : ImageIO.getImageReaders(in);
+            if (readers != null && readers.hasNext()) {
+                ImageReader reader = readers.next();
+                try {
+                    reader.setInput(in, true, true);
+                    return new int[] {reader.getWidth(0), reader.getHeight(0)};
+                } finally {
+                    reader.dispose();
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            // not readable this way: decode below, which names the problem
+        }
+        try (Mat m = readImage(file)) {
+            return new int[] {m.cols(), m.rows()};
+        }
+    }
+
+    /**
+     * The file as decoded, without conversion: its own channels (1 to 4, alpha kept) and depth, for describing masks.
+     * Files OpenCV refuses come from javax.imageio as 8-bit BGR. The caller closes it.
+     */
+    public static Mat readUnchanged(Path file) throws UnreadableImageException {
+        byte[] bytes = readBytes(file);
+        Mat decoded = opencvDecode(bytes, IMREAD_UNCHANGED);
+        return decoded != null ? decoded : fromBufferedImage(imageIoRead(bytes, file));
+    }
+
     /** The image in {@code file} as 8-bit BGR, 3 channels (see the class comment). The caller closes it. */
     public static Mat readImage(Path file) throws UnreadableImageException {
         return decodeImage(readBytes(file), file);

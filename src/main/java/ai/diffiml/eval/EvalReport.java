@@ -45,6 +45,22 @@ public record EvalReport(EvalSettings settings, List<DatasetResult> clean, List<
         return out;
     }
 
+    /**
+     * One line per dataset whose clean run has no tampered image: its pixel-level scores are undefined (shown as
+     * n/a) rather than zero, which usually means its masks were not found (check it with {@code datasets check}).
+     */
+    public List<String> warnings() {
+        List<String> out = new ArrayList<>();
+        for (DatasetResult r : clean) {
+            if (r.images().stream().noneMatch(ImageResult::tampered)) {
+                out.add("dataset " + r.name() + " has no tampered images (no masks were found): its pixel-level"
+                        + " scores are undefined (n/a) and only its image-level scores mean anything; check its"
+                        + " layout with 'datasets check'");
+            }
+        }
+        return out;
+    }
+
     /** Images that failed in the clean run, over all datasets. */
     public int failedImages() {
         return clean.stream().mapToInt(r -> r.failures().size()).sum();

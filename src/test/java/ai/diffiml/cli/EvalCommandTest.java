@@ -197,4 +197,44 @@ class EvalCommandTest {
         assertEquals(Main.EXIT_USAGE, missing.exit());
         assertTrue(missing.err().contains("Missing required option: '--data"), missing::toString);
     }
+
+    @Test
+    void aPairedSuffixFolderIsSummarisedFirstAndScoredOnItsTamperedImages() throws Exception {
+        Path paired = Files.createDirectories(dir.resolve("paired"));
+        for (int i = 0; i < 3; i++) {
+            Files.copy(data.resolve("Tp/t" + i + ".png"), paired.resolve("t" + i + ".png"));
+            Files.copy(data.resolve("Gt/t" + i + "_gt.png"), paired.resolve("t" + i + "_gt.png"));
+        }
+        Files.copy(data.resolve("Au/a0.png"), paired.resolve("a0.png"));
+        Path out = dir.resolve("report-paired");
+        Run r = run("eval", "--run", runFolder.toString(), "--data", "casia=" + paired, "--out", out.toString(),
+                "--device", "cpu");
+        assertEquals(0, r.exit(), r::toString);
+        int summary = r.out().indexOf("dataset paired: paired-suffix folder (X.<ext> beside X_gt/_mask/... .<ext>);"
+                + " 3 tampered, 1 authentic; masks missing 0, unmatched masks 0, image/mask size mismatches 0");
+        assertTrue(summary >= 0 && summary < r.out().indexOf("model      "), "summary before the work: " + r);
+        JsonNode results = new ObjectMapper().readTree(out.resolve(ReportWriter.RESULTS_JSON).toFile());
+        assertEquals(3, results.get("datasets").get(0).get("tampered_images").asInt(), results::toString);
+        assertEquals(0, results.get("warnings").size(), results::toString);
+        assertFalse(Files.readString(out.resolve(ReportWriter.TABLE_MD)).contains("Warning"));
+    }
+
+    @Test
+    void aDatasetWithoutTamperedImagesIsAWarningNotJustATableOfUndefinedScores() throws Exception {
+        Path au = data.resolve("Au");
+        Path out = dir.resolve("report-au");
+        Run r = run("eval", "--run", runFolder.toString(), "--data", au.toString(), "--out", out.toString(),
+                "--device", "cpu");
+        assertEquals(0, r.exit(), r::toString);
+        assertTrue(r.out().contains("  warning: no tampered images (no masks found): pixel-level scores are"
+                + " undefined for Au"), r::toString);
+        String warning = "dataset Au has no tampered images (no masks were found): its pixel-level scores are"
+                + " undefined (n/a)";
+        assertTrue(Files.readString(out.resolve(ReportWriter.TABLE_MD)).contains("**Warning:** " + warning),
+                r::toString);
+        assertTrue(Files.readString(out.resolve(ReportWriter.REPORT_HTML)).contains("<strong>Warning:</strong> "
+                + warning));
+        JsonNode results = new ObjectMapper().readTree(out.resolve(ReportWriter.RESULTS_JSON).toFile());
+        assertTrue(results.get("warnings").get(0).asText().startsWith(warning), results::toString);
+    }
 }

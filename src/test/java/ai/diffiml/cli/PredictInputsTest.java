@@ -5,9 +5,11 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.diffiml.data.DatasetException;
+import ai.diffiml.testing.SharedData;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -67,5 +69,41 @@ class PredictInputsTest {
         touch("g/a/k.png");
         touch("g/b/k.png");
         assertEquals(List.of("a_k", "b_k"), names(PredictInputs.resolve(List.of(dir.resolve("g") + "/*/k.png"))));
+    }
+
+    @Test
+    void masksBesideTheirImagesAreSkippedAndCountedInFoldersAndGlobs() throws Exception {
+        touch("p/a.jpg");
+        touch("p/a_gt.png");
+        touch("p/b.tif");
+        touch("p/b_mask.png");
+        touch("p/c.png");
+        touch("p/z_GT.png"); // nobody's mask: still not a photo
+        PredictInputs.Resolved folder = PredictInputs.resolveCounting(List.of(dir.resolve("p").toString()));
+        assertEquals(List.of("a", "b", "c"), names(folder.items()));
+        assertEquals(3, folder.skippedMasks());
+        PredictInputs.Resolved glob = PredictInputs.resolveCounting(List.of(dir.resolve("p") + "/*.png"));
+        assertEquals(List.of("c"), names(glob.items()), "a_gt.png and b_mask.png are masks of images the glob left out");
+        assertEquals(3, glob.skippedMasks());
+        PredictInputs.Resolved both = PredictInputs.resolveCounting(List.of(dir.resolve("p") + "/*"));
+        assertEquals(List.of("a", "b", "c"), names(both.items()));
+        assertEquals(3, both.skippedMasks());
+        // a CASIA-style Tp/ image without its mask is still a photo to predict
+        touch("q/Tp/x.tif");
+        touch("q/Tp/y.tif");
+        touch("q/CASIA 2 Groundtruth/x_gt.png");
+        PredictInputs.Resolved tp = PredictInputs.resolveCounting(List.of(dir.resolve("q").toString()));
+        assertEquals(List.of("x", "y"), names(tp.items()));
+        assertEquals(1, tp.skippedMasks());
+    }
+
+    @Test
+    void theRealCasia2SampleFolderGives17PhotosAndSkips17Masks() throws Exception {
+        Path real = SharedData.realSamplesDir();
+        Assumptions.assumeTrue(real != null, "no ../shared/data/real-samples here");
+        PredictInputs.Resolved r = PredictInputs.resolveCounting(List.of(real.resolve("casia2").toString()));
+        assertEquals(17, r.items().size());
+        assertEquals(17, r.skippedMasks());
+        assertTrue(r.items().stream().noneMatch(i -> i.image().getFileName().toString().endsWith("_gt.png")));
     }
 }

@@ -43,6 +43,9 @@ public final class HtmlReport {
         b.append("<h1>DiffIML evaluation</h1>\n");
         settings(b, report);
         b.append("<h2>Results</h2>\n");
+        for (String w : report.warnings()) {
+            b.append("<p><strong>Warning:</strong> ").append(esc(w)).append(".</p>\n");
+        }
         b.append("<p>Pixel scores: prediction &gt; 0.5 (strict), mean over tampered images only. Image scores: the"
                 + " image score (maximum probability) &gt; 0.5. MVSS-Net's image F1 is the harmonic mean of"
                 + " sensitivity and specificity, not the F1 of the row above it.</p>\n");

@@ -29,6 +29,8 @@ public final class ReportJson {
         ObjectNode root = MAPPER.createObjectNode();
         root.set("settings", settings(report.settings()));
         root.put("seconds", report.seconds());
+        ArrayNode warnings = root.putArray("warnings");
+        report.warnings().forEach(warnings::add);
         ArrayNode datasets = root.putArray("datasets");
         for (DatasetResult r : report.clean()) {
             ObjectNode d = metrics(r.name(), List.of(r));

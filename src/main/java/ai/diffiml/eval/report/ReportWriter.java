@@ -41,13 +41,18 @@ public final class ReportWriter {
     }
 
     /**
-     * The Markdown of {@value #TABLE_MD}: a line on the scoring mode and the checkpoint, the results table, and with
+     * The Markdown of {@value #TABLE_MD}: a line on the scoring mode and the checkpoint, a warning for each dataset
+     * without tampered images ({@link EvalReport#warnings()}), the results table, and with
      * a robustness sweep the pixel F1 under every attack ({@link RobustnessTable}).
      */
     public static String markdown(EvalReport report) {
         EvalSettings s = report.settings();
+        StringBuilder warnings = new StringBuilder();
+        for (String w : report.warnings()) {
+            warnings.append("**Warning:** ").append(w).append(".\n\n");
+        }
         return "Scoring: " + s.scoring().describe(s.resolution()) + ". Checkpoint: " + s.checkpoint() + ".\n\n"
-                + new ResultTable(report.clean()).markdown() + "\n" + ResultTable.AVERAGE_NOTE + "\n"
+                + warnings + new ResultTable(report.clean()).markdown() + "\n" + ResultTable.AVERAGE_NOTE + "\n"
                 + RobustnessTable.markdown(report);
     }
 
