@@ -86,14 +86,14 @@ using dml::cuda::kThreads;
 DML_CUDA_API int dml_cuda_unary_forward(int op, const float* x, float* y, int64_t n) {
     if (op < DML_RELU || op > DML_TANH) return dml::cuda::fail(DML_ERR_ARGUMENT, "unary_forward: unknown op %d", op);
     if (n == 0) return DML_OK;
-    unary_forward_kernel<<<grid_for(n), kThreads>>>(op, x, y, n);
+    unary_forward_kernel<<<grid_for(n), kThreads, 0, dml::cuda::stream()>>>(op, x, y, n);
     return check_launch("unary_forward");
 }
 
 DML_CUDA_API int dml_cuda_unary_backward(int op, const float* x, const float* y, const float* dy, float* dx, int64_t n) {
     if (op < DML_RELU || op > DML_TANH) return dml::cuda::fail(DML_ERR_ARGUMENT, "unary_backward: unknown op %d", op);
     if (n == 0) return DML_OK;
-    unary_backward_kernel<<<grid_for(n), kThreads>>>(op, x, y, dy, dx, n);
+    unary_backward_kernel<<<grid_for(n), kThreads, 0, dml::cuda::stream()>>>(op, x, y, dy, dx, n);
     return check_launch("unary_backward");
 }
 
@@ -102,7 +102,7 @@ DML_CUDA_API int dml_cuda_binary_forward(int op, const float* x, const float* v,
     if (op < DML_ADD || op > DML_MAX) return dml::cuda::fail(DML_ERR_ARGUMENT, "binary_forward: unknown op %d", op);
     int64_t n = outer * mid * inner;
     if (n == 0) return DML_OK;
-    binary_forward_kernel<<<grid_for(n), kThreads>>>(op, x, v, y, mid, inner, n);
+    binary_forward_kernel<<<grid_for(n), kThreads, 0, dml::cuda::stream()>>>(op, x, v, y, mid, inner, n);
     return check_launch("binary_forward");
 }
 
@@ -112,11 +112,11 @@ DML_CUDA_API int dml_cuda_binary_backward(int op, const float* x, const float* v
     int64_t n = outer * mid * inner;
     if (n == 0) return DML_OK;
     if (dx) {
-        binary_dx_kernel<<<grid_for(n), kThreads>>>(op, x, v, dy, dx, mid, inner, n);
+        binary_dx_kernel<<<grid_for(n), kThreads, 0, dml::cuda::stream()>>>(op, x, v, dy, dx, mid, inner, n);
         if (int s = check_launch("binary_backward dx")) return s;
     }
     if (dv) {
-        binary_dv_kernel<<<(unsigned)mid, kThreads>>>(op, x, v, dy, dv, outer, mid, inner);
+        binary_dv_kernel<<<(unsigned)mid, kThreads, 0, dml::cuda::stream()>>>(op, x, v, dy, dv, outer, mid, inner);
         if (int s = check_launch("binary_backward dv")) return s;
     }
     return DML_OK;
@@ -124,18 +124,18 @@ DML_CUDA_API int dml_cuda_binary_backward(int op, const float* x, const float* v
 
 DML_CUDA_API int dml_cuda_scale(const float* x, float* y, int64_t n, float alpha) {
     if (n == 0) return DML_OK;
-    scale_kernel<<<grid_for(n), kThreads>>>(x, y, n, alpha);
+    scale_kernel<<<grid_for(n), kThreads, 0, dml::cuda::stream()>>>(x, y, n, alpha);
     return check_launch("scale");
 }
 
 DML_CUDA_API int dml_cuda_accumulate(const float* x, float* y, int64_t n, float alpha) {
     if (n == 0) return DML_OK;
-    accumulate_kernel<<<grid_for(n), kThreads>>>(x, y, n, alpha);
+    accumulate_kernel<<<grid_for(n), kThreads, 0, dml::cuda::stream()>>>(x, y, n, alpha);
     return check_launch("accumulate");
 }
 
 DML_CUDA_API int dml_cuda_fill(float* x, int64_t n, float value) {
     if (n == 0) return DML_OK;
-    fill_kernel<<<grid_for(n), kThreads>>>(x, n, value);
+    fill_kernel<<<grid_for(n), kThreads, 0, dml::cuda::stream()>>>(x, n, value);
     return check_launch("fill");
 }

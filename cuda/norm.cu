@@ -1,5 +1,6 @@
-// CUDA twins of native/cpu/norm.cpp (LayerNorm, GroupNorm, BatchNorm, softmax); same formulas, same order of
-// float operations per element, sums in double like the CPU reference.
+// CUDA twins of native/cpu/norm.cpp (LayerNorm, GroupNorm, BatchNorm, softmax); same formulas and order of
+// operations per element (nvcc's FMA contraction and CUDA's expf round differently: see common.cuh), sums in
+// double like the CPU reference.
 // Each reduction over a set of values (a LayerNorm row, a GroupNorm group, a BatchNorm channel, a softmax row)
 // belongs to one block of kThreads threads: the threads stride over the set and combine their partial results
 // with a shared-memory tree (block_reduce, common.cuh); the grid strides over the sets. LayerNorm's dgamma/dbeta sum columns
@@ -211,7 +212,7 @@ using dml::cuda::check_launch;
 DML_CUDA_API int dml_cuda_layernorm_forward(const float* x, const float* gamma, const float* beta, float* y,
                                             float* mean, float* rstd, int64_t rows, int64_t cols, float eps) {
     if (rows == 0) return DML_OK;
-    sets_forward_kernel<<<sets_grid(rows), kThreads>>>(x, gamma, beta, y, mean, rstd, rows, 1, cols, 1, eps);
+    sets_forward_kernel<<<sets_grid(rows), kThreads, 0, dml::cuda::stream()>>>(x, gamma, beta, y, mean, rstd, rows, 1, cols, 1, eps);
     return check_launch("layernorm_forward");
 }
 
@@ -219,12 +220,12 @@ DML_CUDA_API int dml_cuda_layernorm_backward(const float* x, const float* gamma,
                                              const float* dy, float* dx, float* dgamma, float* dbeta, int64_t rows,
                                              int64_t cols) {
     if (dx && rows > 0) {
-        sets_dx_kernel<<<sets_grid(rows), kThreads>>>(x, gamma, mean, rstd, dy, dx, rows, 1, cols, 1);
+        sets_dx_kernel<<<sets_grid(rows), kThreads, 0, dml::cuda::stream()>>>(x, gamma, mean, rstd, dy, dx, rows, 1, cols, 1);
         if (int s = check_launch("layernorm_backward dx")) return s;
     }
     if (dgamma || dbeta) {  // also for rows == 0: the sums are then zeros
         const unsigned blocks = (unsigned)((cols + kCols - 1) / kCols);
-        layernorm_param_kernel<<<blocks, dim3(kCols, kLanes)>>>(x, mean, rstd, dy, dgamma, dbeta, rows, cols);
+        layernorm_param_kernel<<<blocks, dim3(kCols, kLanes), 0, dml::cuda::stream()>>>(x, mean, rstd, dy, dgamma, dbeta, rows, cols);
         if (int s = check_launch("layernorm_backward dgamma/dbeta")) return s;
     }
     return DML_OK;
@@ -234,7 +235,7 @@ DML_CUDA_API int dml_cuda_groupnorm_forward(const float* x, const float* gamma, 
                                             float* mean, float* rstd, int64_t n, int64_t c, int64_t spatial,
                                             int64_t groups, float eps) {
     if (n == 0) return DML_OK;
-    sets_forward_kernel<<<sets_grid(n * groups), kThreads>>>(x, gamma, beta, y, mean, rstd, n * groups, groups,
+    sets_forward_kernel<<<sets_grid(n * groups), kThreads, 0, dml::cuda::stream()>>>(x, gamma, beta, y, mean, rstd, n * groups, groups,
                                                              c / groups, spatial, eps);
     return check_launch("groupnorm_forward");
 }
@@ -243,12 +244,12 @@ DML_CUDA_API int dml_cuda_groupnorm_backward(const float* x, const float* gamma,
                                              const float* dy, float* dx, float* dgamma, float* dbeta, int64_t n,
                                              int64_t c, int64_t spatial, int64_t groups) {
     if (dx && n > 0) {
-        sets_dx_kernel<<<sets_grid(n * groups), kThreads>>>(x, gamma, mean, rstd, dy, dx, n * groups, groups,
+        sets_dx_kernel<<<sets_grid(n * groups), kThreads, 0, dml::cuda::stream()>>>(x, gamma, mean, rstd, dy, dx, n * groups, groups,
                                                             c / groups, spatial);
         if (int s = check_launch("groupnorm_backward dx")) return s;
     }
     if (dgamma || dbeta) {
-        channel_backward_kernel<<<sets_grid(c), kThreads>>>(x, gamma, mean, rstd, dy, nullptr, dgamma, dbeta, n, c,
+        channel_backward_kernel<<<sets_grid(c), kThreads, 0, dml::cuda::stream()>>>(x, gamma, mean, rstd, dy, nullptr, dgamma, dbeta, n, c,
                                                             spatial, groups, c / groups, 0);
         if (int s = check_launch("groupnorm_backward dgamma/dbeta")) return s;
     }
@@ -260,7 +261,7 @@ DML_CUDA_API int dml_cuda_batchnorm_forward(const float* x, const float* gamma, 
                                             float* save_rstd, int64_t n, int64_t c, int64_t spatial, int training,
                                             float momentum, float eps) {
     // Runs for n == 0 too (eval mode only): the saved statistics are still written.
-    batchnorm_forward_kernel<<<sets_grid(c), kThreads>>>(x, gamma, beta, running_mean, running_var, y, save_mean,
+    batchnorm_forward_kernel<<<sets_grid(c), kThreads, 0, dml::cuda::stream()>>>(x, gamma, beta, running_mean, running_var, y, save_mean,
                                                          save_rstd, n, c, spatial, training, momentum, eps);
     return check_launch("batchnorm_forward");
 }
@@ -269,19 +270,19 @@ DML_CUDA_API int dml_cuda_batchnorm_backward(const float* x, const float* gamma,
                                              const float* save_rstd, const float* dy, float* dx, float* dgamma,
                                              float* dbeta, int64_t n, int64_t c, int64_t spatial, int training) {
     if (!dx && !dgamma && !dbeta) return DML_OK;
-    channel_backward_kernel<<<sets_grid(c), kThreads>>>(x, gamma, save_mean, save_rstd, dy, dx, dgamma, dbeta, n, c,
+    channel_backward_kernel<<<sets_grid(c), kThreads, 0, dml::cuda::stream()>>>(x, gamma, save_mean, save_rstd, dy, dx, dgamma, dbeta, n, c,
                                                         spatial, 0, 1, training);
     return check_launch("batchnorm_backward");
 }
 
 DML_CUDA_API int dml_cuda_softmax_forward(const float* x, float* y, int64_t rows, int64_t cols) {
     if (rows == 0) return DML_OK;
-    softmax_forward_kernel<<<sets_grid(rows), kThreads>>>(x, y, rows, cols);
+    softmax_forward_kernel<<<sets_grid(rows), kThreads, 0, dml::cuda::stream()>>>(x, y, rows, cols);
     return check_launch("softmax_forward");
 }
 
 DML_CUDA_API int dml_cuda_softmax_backward(const float* y, const float* dy, float* dx, int64_t rows, int64_t cols) {
     if (rows == 0) return DML_OK;
-    softmax_backward_kernel<<<sets_grid(rows), kThreads>>>(y, dy, dx, rows, cols);
+    softmax_backward_kernel<<<sets_grid(rows), kThreads, 0, dml::cuda::stream()>>>(y, dy, dx, rows, cols);
     return check_launch("softmax_backward");
 }
