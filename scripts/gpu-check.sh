@@ -116,8 +116,6 @@ try:
         dirs += sorted(glob.glob(os.path.join(base, "*", "lib")))      # cu13/lib, cudnn/lib, ...
 except ImportError:
     pass
-import torch
-dirs.append(os.path.join(os.path.dirname(torch.__file__), "lib"))
 for d in dirs:
     if os.path.isdir(d):
         print(d)
@@ -146,8 +144,8 @@ summary "libraries: $found"
 section "info"
 bounded 40 "$java" "${jflags[@]}" -jar "$jar" info
 section "info --device cuda"
-bounded 40 "$java" "${jflags[@]}" -jar "$jar" info --device cuda
-cuda_exit=$?
+bounded 40 "$java" "${jflags[@]}" -jar "$jar" info --device cuda 2>&1 | tee /tmp/diffiml-info-cuda.txt
+cuda_exit=${PIPESTATUS[0]}
 echo "(exit code $cuda_exit)"
 summary "info --device cuda: exit $cuda_exit"
 if [[ $cuda_exit -ne 0 ]]; then
@@ -155,8 +153,8 @@ if [[ $cuda_exit -ne 0 ]]; then
   bounded 40 "$java" "${jflags[@]}" -Dorg.bytedeco.javacpp.logger.debug=true -jar "$jar" info --device cuda \
     > "$out/javacpp-debug.log" 2>&1
   tail -n 40 "$out/javacpp-debug.log"
-  reason=$(grep -m 1 -i 'cuda' "$out/javacpp-debug.log" | grep -iv 'debug' | head -c 300)
-  summary "cuda unavailable: ${reason:-see javacpp-debug.log}"
+  reason=$(grep -v '^[[:space:]]*$' /tmp/diffiml-info-cuda.txt | tail -n 1 | head -c 300)
+  summary "cuda unavailable: ${reason:-no message} (loader log: javacpp-debug.log)"
   [[ ${GPU_CHECK_CONTINUE:-0} == 1 ]] || verdict 3 "NO usable GPU: info --device cuda exited $cuda_exit; the CUDA steps did not run"
   echo "(GPU_CHECK_CONTINUE=1: running the remaining steps anyway)"
 fi

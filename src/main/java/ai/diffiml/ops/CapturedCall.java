@@ -14,8 +14,9 @@ import java.util.function.Function;
  * A tensor function replayed from a CUDA graph, one graph per combination of input shapes. Inference only: with
  * gradients enabled, or off CUDA, every call runs the function eagerly.
  *
- * <p>The first call with new shapes runs the function eagerly (its result is returned; the run also lets lazily
- * grown scratch buffers such as {@link Workspace} reach their size outside the capture), then copies the inputs
+ * <p>The first call with new shapes runs the function eagerly with a {@link Workspace} of its own (its result is
+ * returned; the run also grows that workspace's scratch buffers to their size outside the capture, and no later
+ * call of another shape can free them under the graph), then copies the inputs
  * into static input tensors and captures the function on them, its output copied into a static output tensor
  * and its intermediates freed inside the graph (graph memory nodes). Later calls copy the inputs into the static
  * ones (device-to-device, on the stream), replay the graph and return a copy of the static output. The function
@@ -30,7 +31,7 @@ public final class CapturedCall implements AutoCloseable {
     private final Function<Tensor[], Tensor> body;
     private final Map<String, Captured> graphs = new HashMap<>();
 
-    private record Captured(CudaGraph graph, Tensor[] inputs, Tensor output) {}
+    private record Captured(CudaGraph graph, Tensor[] inputs, Tensor output, Workspace workspace) {}
 
     public CapturedCall(String name, Function<Tensor[], Tensor> body) {
         this.name = name;
@@ -45,9 +46,17 @@ public final class CapturedCall implements AutoCloseable {
         String key = key(inputs);
         Captured c = graphs.get(key);
         if (c == null) {
-            Tensor eager = body.apply(inputs);
-            graphs.put(key, capture(inputs, eager.shape()));
-            return eager;
+            // The graph bakes in the addresses of the scratch buffers it uses, so it gets a workspace of its own:
+            // the thread's shared one is regrown (freed and reallocated) by calls of other shapes.
+            Workspace own = Workspace.detached();
+            try {
+                Tensor eager = Workspace.using(own, () -> body.apply(inputs));
+                graphs.put(key, Workspace.using(own, () -> capture(inputs, eager.shape(), own)));
+                return eager;
+            } catch (RuntimeException | Error e) {
+                own.free();
+                throw e;
+            }
         }
         for (int i = 0; i < inputs.length; i++) {
             c.inputs[i].copyFrom(inputs[i]);
@@ -61,7 +70,7 @@ public final class CapturedCall implements AutoCloseable {
         return graphs.size();
     }
 
-    private Captured capture(Tensor[] inputs, int[] outShape) {
+    private Captured capture(Tensor[] inputs, int[] outShape, Workspace own) {
         Tensor[] statics = new Tensor[inputs.length];
         Tensor output = null;
         try {
@@ -81,7 +90,7 @@ public final class CapturedCall implements AutoCloseable {
                     out.copyFrom(y);
                 }
             });
-            return new Captured(graph, statics, out);
+            return new Captured(graph, statics, out, own);
         } catch (RuntimeException | Error e) {
             for (Tensor t : statics) {
                 if (t != null) {
@@ -112,6 +121,7 @@ public final class CapturedCall implements AutoCloseable {
                 t.close();
             }
             c.output.close();
+            c.workspace.free();
         }
         graphs.clear();
     }
