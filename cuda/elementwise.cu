@@ -69,6 +69,23 @@ __global__ void binary_dv_kernel(int op, const float* x, const float* v, const f
     if (threadIdx.x == 0) dv[m] = (float)total;
 }
 
+// One thread per mid index m, for few (outer, inner) positions per m (a same-shape op has one): the same sum in
+// double, serially in k order, instead of a block whose threads but one idle.
+__global__ void binary_dv_thread_kernel(int op, const float* x, const float* v, const float* dy, float* dv,
+                                        int64_t outer, int64_t mid, int64_t inner) {
+    const int64_t count = outer * inner;
+    DML_CUDA_LOOP(m, mid) {
+        double acc = 0.0;
+        for (int64_t k = 0; k < count; ++k) {
+            int64_t idx = ((k / inner) * mid + m) * inner + k % inner;
+            acc += op == DML_ADD ? (double)dy[idx]
+                   : op == DML_MUL ? (double)dy[idx] * x[idx]
+                                   : (x[idx] >= v[m] ? 0.0 : (double)dy[idx]);
+        }
+        dv[m] = (float)acc;
+    }
+}
+
 __global__ void scale_kernel(const float* x, float* y, int64_t n, float alpha) { DML_CUDA_LOOP(i, n) y[i] = alpha * x[i]; }
 
 __global__ void accumulate_kernel(const float* x, float* y, int64_t n, float alpha) {
@@ -82,6 +99,8 @@ __global__ void fill_kernel(float* x, int64_t n, float value) { DML_CUDA_LOOP(i,
 using dml::cuda::check_launch;
 using dml::cuda::grid_for;
 using dml::cuda::kThreads;
+// Up to this many terms per dv element one thread sums them (binary_dv_thread_kernel); above, one block.
+constexpr int64_t kThreadSumMax = 64;
 
 DML_CUDA_API int dml_cuda_unary_forward(int op, const float* x, float* y, int64_t n) {
     if (op < DML_RELU || op > DML_TANH) return dml::cuda::fail(DML_ERR_ARGUMENT, "unary_forward: unknown op %d", op);
@@ -116,7 +135,11 @@ DML_CUDA_API int dml_cuda_binary_backward(int op, const float* x, const float* v
         if (int s = check_launch("binary_backward dx")) return s;
     }
     if (dv) {
-        binary_dv_kernel<<<(unsigned)mid, kThreads, 0, dml::cuda::stream()>>>(op, x, v, dy, dv, outer, mid, inner);
+        if (outer * inner <= kThreadSumMax)
+            binary_dv_thread_kernel<<<grid_for(mid), kThreads, 0, dml::cuda::stream()>>>(op, x, v, dy, dv, outer, mid,
+                                                                                      inner);
+        else
+            binary_dv_kernel<<<(unsigned)mid, kThreads, 0, dml::cuda::stream()>>>(op, x, v, dy, dv, outer, mid, inner);
         if (int s = check_launch("binary_backward dv")) return s;
     }
     return DML_OK;
