@@ -11,8 +11,8 @@
 #      exit 3 (set GPU_CHECK_CONTINUE=1 to run the remaining steps anyway, e.g. to rehearse them);
 #   4. the cuda-tagged JUnit tests (CUDA vs CPU) with CUDA_LAUNCH_BLOCKING=1; skips are listed by reason;
 #   5. `bench --device cuda --ensembles 1,5` at batch 1; the PyTorch peer (.carry/peer/bench.py, batch 1) on the
-#      same GPU, eager and --sdpa --tf32; bench at batch 32; bench with --cuda-graphs; the peer with --cuda-graphs
-#      and with --compile (slowest to start, so last).
+#      same GPU, eager and --sdpa --tf32; bench at batch 32; bench with --cuda-graphs; the peer with --cuda-graphs;
+#      bench with --tf32; the peer with --compile (slowest to start, so last).
 # No CPU suite runs here (CI and the development machine run it). Every java call uses its own JavaCPP cache
 # under /tmp (-Dorg.bytedeco.javacpp.cachedir).
 #
@@ -237,6 +237,8 @@ section "bench --device cuda --cuda-graphs"
 run_bench "batch 1, cuda graphs" 45 --cuda-graphs
 section "PyTorch peer: CUDA graphs and torch.compile"
 run_peer "cuda-graphs" 45 --cuda-graphs
+section "bench --device cuda --tf32 (TF32 GEMMs, the peer's --tf32 counterpart)"
+run_bench "batch 1, tf32" 45 --tf32
 run_peer compile 100 --compile
 
 if [[ $cuda_exit -ne 0 ]]; then

@@ -3,6 +3,7 @@ package ai.diffiml.backend;
 import static org.bytedeco.cuda.global.cublas.CUBLAS_DEFAULT_MATH;
 import static org.bytedeco.cuda.global.cublas.CUBLAS_OP_N;
 import static org.bytedeco.cuda.global.cublas.CUBLAS_OP_T;
+import static org.bytedeco.cuda.global.cublas.CUBLAS_TF32_TENSOR_OP_MATH;
 
 import ai.diffiml.backend.jni.RuntimeKernels;
 import org.bytedeco.cuda.cublas.cublasContext;
@@ -42,6 +43,18 @@ final class CudaBlas implements Blas {
         check(cublas.cublasSetMathMode(handle, CUBLAS_DEFAULT_MATH), "cublasSetMathMode");
     }
 
+    private boolean tf32;
+
+    /**
+     * TF32 tensor-core GEMMs (inputs rounded to 10 mantissa bits, fp32 accumulation) or plain FP32. Expect a
+     * relative error near 3e-4 per product instead of ~1e-6; the tests run in FP32.
+     */
+    synchronized void tf32(boolean on) {
+        check(cublas.cublasSetMathMode(handle, on ? CUBLAS_TF32_TENSOR_OP_MATH : CUBLAS_DEFAULT_MATH),
+                "cublasSetMathMode");
+        tf32 = on;
+    }
+
     @Override
     public synchronized void gemm(boolean transA, boolean transB, int m, int n, int k, float alpha, long a, int lda, long b,
             int ldb, float beta, long c, int ldc) {
@@ -60,10 +73,10 @@ final class CudaBlas implements Blas {
     }
 
     @Override
-    public String describe() {
+    public synchronized String describe() {
         int[] version = new int[1];
         cublas.cublasGetVersion_v2(handle, version);
-        return "cuBLAS " + version[0] + " (FP32 math)";
+        return "cuBLAS " + version[0] + (tf32 ? " (TF32 tensor-core math)" : " (FP32 math)");
     }
 
     private static void check(int status, String call) {

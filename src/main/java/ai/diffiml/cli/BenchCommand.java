@@ -93,6 +93,11 @@ public final class BenchCommand implements Callable<Integer> {
                     + " (the first run of each shape captures it). Compiled, not yet run on a GPU.")
     private boolean cudaGraphs;
 
+    @Option(names = "--tf32",
+            description = "CUDA: cuBLAS GEMMs on TF32 tensor cores (about 3e-4 relative error per product) instead"
+                    + " of FP32.")
+    private boolean tf32;
+
     @Option(names = "--seed", paramLabel = "<n>", defaultValue = "0",
             description = "Seed of the random weights and the noise. Default: ${DEFAULT-VALUE}.")
     private long seed;
@@ -138,8 +143,12 @@ public final class BenchCommand implements Callable<Integer> {
             return usageError(e.getMessage());
         }
         Device dev = device.resolve();
-        if (cudaGraphs && dev != Device.CUDA) {
-            return usageError("--cuda-graphs needs --device cuda (or auto on a machine with a usable GPU)");
+        if ((cudaGraphs || tf32) && dev != Device.CUDA) {
+            return usageError((cudaGraphs ? "--cuda-graphs" : "--tf32")
+                    + " needs --device cuda (or auto on a machine with a usable GPU)");
+        }
+        if (tf32) {
+            Backends.cudaTf32(true);
         }
         int runs = iterations != null ? iterations : dev == Device.CUDA ? 20 : 2;
         int r = config.resolution();
@@ -153,7 +162,8 @@ public final class BenchCommand implements Callable<Integer> {
         out.printf(Locale.ROOT, "machine  %s, %d cores (%d kernel threads); %s%n", cpuModel(),
                 Runtime.getRuntime().availableProcessors(), Native.cpuThreads(), Backends.blas(Device.CPU)
                         .describe());
-        out.printf(Locale.ROOT, "device   %s%n", dev == Device.CUDA ? "CUDA: " + Backends.cudaDeviceName() : "CPU");
+        out.printf(Locale.ROOT, "device   %s%n", dev == Device.CUDA ? "CUDA: " + Backends.cudaDeviceName() + "; "
+                + Backends.blas(Device.CUDA).describe() : "CPU");
         out.printf(Locale.ROOT, "runs     %s + %d timed per ensemble size%n", warmup != null ? warmup + " warmup"
                 : dev == Device.CUDA ? "3 warmup" : "1 warmup (before the first size only)", runs);
         out.flush();
