@@ -1,4 +1,12 @@
 // Shared helpers of the CUDA kernels: error recording, launch geometry, the entry-point macro.
+//
+// Rounding: the kernels follow the CPU reference's formulas and order of operations, but they do not round like
+// it. nvcc contracts a * b + c into one fused multiply-add by default (-fmad=true), which the CPU library, built
+// for x86-64-v2 (no FMA), never does; and CUDA's expf, erff, logf, rsqrtf differ from glibc's by a few ulps. So
+// CUDA results agree with the CPU ones to float rounding, not bit for bit; the CUDA-vs-CPU tests hold them to
+// relative tolerances. The one exception is resize_backward (shape.cu), written with explicitly rounded products
+// and sums (__fmul_rn, __fadd_rn) in the CPU's order. Reductions accumulate in double, in a different order than
+// the CPU's, and are deterministic: no kernel uses float atomics, so equal inputs give equal outputs on every run.
 #pragma once
 #include <cuda_runtime.h>
 #include <cstdint>
@@ -10,6 +18,10 @@ namespace dml::cuda {
 int fail(int status, const char* fmt, ...) __attribute__((format(printf, 2, 3)));
 // Checks the launch just made (and nothing else: kernels stay asynchronous).
 int check_launch(const char* op);
+// The one stream every kernel, copy, allocation and free of libdiffiml_cuda is ordered on (and cuBLAS, which the
+// Java side binds to it): a non-blocking stream created by dml_cuda_init, so work on it can be captured into a
+// CUDA graph (the legacy default stream cannot be captured).
+cudaStream_t stream();
 
 constexpr int kThreads = 256;
 inline unsigned grid_for(int64_t n, int threads = kThreads) {

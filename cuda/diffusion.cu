@@ -1,4 +1,5 @@
-// CUDA twins of native/cpu/diffusion.cpp: one thread per latent element, same arithmetic order.
+// CUDA twins of native/cpu/diffusion.cpp: one thread per latent element, the CPU's formula and order (FMA
+// contraction and rounding: see common.cuh).
 #include "common.cuh"
 
 namespace {
@@ -26,7 +27,7 @@ DML_CUDA_API int dml_cuda_diffusion_noise(const float* y0, const float* xi, cons
                                           const float* s, float* y_t, int64_t batch, int64_t inner, float gamma) {
     int64_t n = batch * inner;
     if (n == 0) return DML_OK;
-    diffusion_noise_kernel<<<dml::cuda::grid_for(n), dml::cuda::kThreads>>>(y0, xi, eps, a, s, y_t, inner, n, gamma);
+    diffusion_noise_kernel<<<dml::cuda::grid_for(n), dml::cuda::kThreads, 0, dml::cuda::stream()>>>(y0, xi, eps, a, s, y_t, inner, n, gamma);
     return dml::cuda::check_launch("diffusion_noise");
 }
 
@@ -36,7 +37,7 @@ DML_CUDA_API int dml_cuda_ddim_step(const float* y_t, const float* x0, float* y_
         return dml::cuda::fail(DML_ERR_ARGUMENT, "ddim_step: sqrt(1 - abar_t) must be positive, got %g",
                                sqrt_1m_abar_t);
     if (n == 0) return DML_OK;
-    ddim_step_kernel<<<dml::cuda::grid_for(n), dml::cuda::kThreads>>>(y_t, x0, y_prev, n, sqrt_abar_t, sqrt_1m_abar_t,
+    ddim_step_kernel<<<dml::cuda::grid_for(n), dml::cuda::kThreads, 0, dml::cuda::stream()>>>(y_t, x0, y_prev, n, sqrt_abar_t, sqrt_1m_abar_t,
                                                                       sqrt_abar_prev, sqrt_1m_abar_prev, clip);
     return dml::cuda::check_launch("ddim_step");
 }

@@ -73,6 +73,23 @@ __global__ void binary_dv_kernel(int op, const float* x, const float* v, const f
     if (threadIdx.x == 0) dv[m] = (float)total;
 }
 
+// One thread per mid index m, for few (outer, inner) positions per m (a same-shape op has one): the same sum in
+// double, serially in k order, instead of a block whose threads but one idle.
+__global__ void binary_dv_thread_kernel(int op, const float* x, const float* v, const float* dy, float* dv,
+                                        int64_t outer, int64_t mid, int64_t inner) {
+    const int64_t count = outer * inner;
+    DML_CUDA_LOOP(m, mid) {
+        double acc = 0.0;
+        for (int64_t k = 0; k < count; ++k) {
+            int64_t idx = ((k / inner) * mid + m) * inner + k % inner;
+            acc += op == DML_ADD ? (double)dy[idx]
+                   : op == DML_MUL ? (double)dy[idx] * x[idx]
+                                   : (x[idx] >= v[m] ? 0.0 : (double)dy[idx]);
+        }
+        dv[m] = (float)acc;
+    }
+}
+
 __global__ void scale_kernel(const float* x, float* y, int64_t n, float alpha) { DML_CUDA_LOOP(i, n) y[i] = alpha * x[i]; }
 
 __global__ void accumulate_kernel(const float* x, float* y, int64_t n, float alpha) {
@@ -86,18 +103,20 @@ __global__ void fill_kernel(float* x, int64_t n, float value) { DML_CUDA_LOOP(i,
 using dml::cuda::check_launch;
 using dml::cuda::grid_for;
 using dml::cuda::kThreads;
+// Up to this many terms per dv element one thread sums them (binary_dv_thread_kernel); above, one block.
+constexpr int64_t kThreadSumMax = 64;
 
 DML_CUDA_API int dml_cuda_unary_forward(int op, const float* x, float* y, int64_t n) {
     if (op < DML_RELU || op > DML_UNARY_LAST) return dml::cuda::fail(DML_ERR_ARGUMENT, "unary_forward: unknown op %d", op);
     if (n == 0) return DML_OK;
-    unary_forward_kernel<<<grid_for(n), kThreads>>>(op, x, y, n);
+    unary_forward_kernel<<<grid_for(n), kThreads, 0, dml::cuda::stream()>>>(op, x, y, n);
     return check_launch("unary_forward");
 }
 
 DML_CUDA_API int dml_cuda_unary_backward(int op, const float* x, const float* y, const float* dy, float* dx, int64_t n) {
     if (op < DML_RELU || op > DML_UNARY_LAST) return dml::cuda::fail(DML_ERR_ARGUMENT, "unary_backward: unknown op %d", op);
     if (n == 0) return DML_OK;
-    unary_backward_kernel<<<grid_for(n), kThreads>>>(op, x, y, dy, dx, n);
+    unary_backward_kernel<<<grid_for(n), kThreads, 0, dml::cuda::stream()>>>(op, x, y, dy, dx, n);
     return check_launch("unary_backward");
 }
 
@@ -106,7 +125,7 @@ DML_CUDA_API int dml_cuda_binary_forward(int op, const float* x, const float* v,
     if (op < DML_ADD || op > DML_MAX) return dml::cuda::fail(DML_ERR_ARGUMENT, "binary_forward: unknown op %d", op);
     int64_t n = outer * mid * inner;
     if (n == 0) return DML_OK;
-    binary_forward_kernel<<<grid_for(n), kThreads>>>(op, x, v, y, mid, inner, n);
+    binary_forward_kernel<<<grid_for(n), kThreads, 0, dml::cuda::stream()>>>(op, x, v, y, mid, inner, n);
     return check_launch("binary_forward");
 }
 
@@ -116,11 +135,15 @@ DML_CUDA_API int dml_cuda_binary_backward(int op, const float* x, const float* v
     int64_t n = outer * mid * inner;
     if (n == 0) return DML_OK;
     if (dx) {
-        binary_dx_kernel<<<grid_for(n), kThreads>>>(op, x, v, dy, dx, mid, inner, n);
+        binary_dx_kernel<<<grid_for(n), kThreads, 0, dml::cuda::stream()>>>(op, x, v, dy, dx, mid, inner, n);
         if (int s = check_launch("binary_backward dx")) return s;
     }
     if (dv) {
-        binary_dv_kernel<<<(unsigned)mid, kThreads>>>(op, x, v, dy, dv, outer, mid, inner);
+        if (outer * inner <= kThreadSumMax)
+            binary_dv_thread_kernel<<<grid_for(mid), kThreads, 0, dml::cuda::stream()>>>(op, x, v, dy, dv, outer, mid,
+                                                                                      inner);
+        else
+            binary_dv_kernel<<<(unsigned)mid, kThreads, 0, dml::cuda::stream()>>>(op, x, v, dy, dv, outer, mid, inner);
         if (int s = check_launch("binary_backward dv")) return s;
     }
     return DML_OK;
@@ -128,18 +151,18 @@ DML_CUDA_API int dml_cuda_binary_backward(int op, const float* x, const float* v
 
 DML_CUDA_API int dml_cuda_scale(const float* x, float* y, int64_t n, float alpha) {
     if (n == 0) return DML_OK;
-    scale_kernel<<<grid_for(n), kThreads>>>(x, y, n, alpha);
+    scale_kernel<<<grid_for(n), kThreads, 0, dml::cuda::stream()>>>(x, y, n, alpha);
     return check_launch("scale");
 }
 
 DML_CUDA_API int dml_cuda_accumulate(const float* x, float* y, int64_t n, float alpha) {
     if (n == 0) return DML_OK;
-    accumulate_kernel<<<grid_for(n), kThreads>>>(x, y, n, alpha);
+    accumulate_kernel<<<grid_for(n), kThreads, 0, dml::cuda::stream()>>>(x, y, n, alpha);
     return check_launch("accumulate");
 }
 
 DML_CUDA_API int dml_cuda_fill(float* x, int64_t n, float value) {
     if (n == 0) return DML_OK;
-    fill_kernel<<<grid_for(n), kThreads>>>(x, n, value);
+    fill_kernel<<<grid_for(n), kThreads, 0, dml::cuda::stream()>>>(x, n, value);
     return check_launch("fill");
 }

@@ -125,7 +125,7 @@ DML_CUDA_API int dml_cuda_im2col(const float* x, float* col, int64_t n, int64_t 
     const int64_t ow = out_size(w, kw, sw, pw);
     const int64_t total = n * c * kh * kw * rows * ow;
     if (total == 0) return DML_OK;
-    im2col_kernel<<<grid_for(total), kThreads>>>(x, col, c, h, w, kh, kw, sh, sw, ph, pw, row0, rows, ow, total);
+    im2col_kernel<<<grid_for(total), kThreads, 0, dml::cuda::stream()>>>(x, col, c, h, w, kh, kw, sh, sw, ph, pw, row0, rows, ow, total);
     return check_launch("im2col");
 }
 
@@ -135,7 +135,7 @@ DML_CUDA_API int dml_cuda_col2im_accumulate(const float* col, float* x, int64_t 
     const int64_t ow = out_size(w, kw, sw, pw);
     const int64_t total = n * c * h * w;
     if (total == 0 || rows == 0) return DML_OK;
-    col2im_accumulate_kernel<<<grid_for(total), kThreads>>>(col, x, c, h, w, kh, kw, sh, sw, ph, pw, row0, rows,
+    col2im_accumulate_kernel<<<grid_for(total), kThreads, 0, dml::cuda::stream()>>>(col, x, c, h, w, kh, kw, sh, sw, ph, pw, row0, rows,
                                                             ow, total);
     return check_launch("col2im_accumulate");
 }
@@ -146,7 +146,7 @@ DML_CUDA_API int dml_cuda_depthwise_conv2d_forward(const float* x, const float* 
     const int64_t oh = out_size(h, kh, sh, ph), ow = out_size(w, kw, sw, pw);
     const int64_t total = n * c * oh * ow;
     if (total == 0) return DML_OK;
-    depthwise_forward_kernel<<<grid_for(total), kThreads>>>(x, wt, bias, y, c, h, w, kh, kw, sh, sw, ph, pw, oh, ow,
+    depthwise_forward_kernel<<<grid_for(total), kThreads, 0, dml::cuda::stream()>>>(x, wt, bias, y, c, h, w, kh, kw, sh, sw, ph, pw, oh, ow,
                                                             total);
     return check_launch("depthwise_conv2d_forward");
 }
@@ -158,12 +158,12 @@ DML_CUDA_API int dml_cuda_depthwise_conv2d_backward(const float* x, const float*
     const int64_t oh = out_size(h, kh, sh, ph), ow = out_size(w, kw, sw, pw);
     if (dx && n * c * h * w > 0) {
         const int64_t total = n * c * h * w;
-        depthwise_dx_kernel<<<grid_for(total), kThreads>>>(wt, dy, dx, c, h, w, kh, kw, sh, sw, ph, pw, oh, ow,
+        depthwise_dx_kernel<<<grid_for(total), kThreads, 0, dml::cuda::stream()>>>(wt, dy, dx, c, h, w, kh, kw, sh, sw, ph, pw, oh, ow,
                                                            total);
         if (int s = check_launch("depthwise_conv2d_backward dx")) return s;
     }
     if (dwt && c > 0) {
-        depthwise_dw_kernel<<<(unsigned)(c * kh * kw), kThreads>>>(x, dy, dwt, n, c, h, w, kh, kw, sh, sw, ph, pw,
+        depthwise_dw_kernel<<<(unsigned)(c * kh * kw), kThreads, 0, dml::cuda::stream()>>>(x, dy, dwt, n, c, h, w, kh, kw, sh, sw, ph, pw,
                                                                    oh, ow);
         if (int s = check_launch("depthwise_conv2d_backward dw")) return s;
     }

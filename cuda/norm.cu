@@ -1,9 +1,11 @@
-// CUDA twins of native/cpu/norm.cpp (LayerNorm, GroupNorm, BatchNorm, softmax); same formulas, same order of
-// float operations per element, sums in double like the CPU reference.
+// CUDA twins of native/cpu/norm.cpp (LayerNorm, GroupNorm, BatchNorm, softmax); same formulas and order of
+// operations per element (nvcc's FMA contraction and CUDA's expf round differently: see common.cuh), sums in
+// double like the CPU reference.
 // Each reduction over a set of values (a LayerNorm row, a GroupNorm group, a BatchNorm channel, a softmax row)
 // belongs to one block of kThreads threads: the threads stride over the set and combine their partial results
 // with a shared-memory tree (block_reduce, common.cuh); the grid strides over the sets. LayerNorm's dgamma/dbeta sum columns
-// over rows instead: a 32 x 8 block covers 32 adjacent columns, so reads stay coalesced. Arguments were
+// over rows instead: a 32 x 8 block covers 32 adjacent columns (coalesced reads) and one chunk of rows, and a
+// second pass adds the chunks' partial sums in order (layernorm_param_*: compiled, not yet run). Arguments were
 // validated by the C API entry points before dispatch.
 #include "common.cuh"
 
@@ -107,28 +109,49 @@ __global__ void channel_backward_kernel(const float* x, const float* gamma, cons
     }
 }
 
-// LayerNorm dgamma, dbeta: column sums over rows. Block (32, 8): 32 adjacent columns, 8 row lanes.
+// LayerNorm dgamma, dbeta: column sums over rows, in two deterministic passes. Pass 1: block (32, 8) covers 32
+// adjacent columns (coalesced reads) and one chunk of rows (blockIdx.y of gridDim.y chunks), 8 row lanes; it
+// writes the chunk's double partial sums to part[chunk][col]. Pass 2: one thread per column adds the chunks in
+// order. (One block per 32 columns alone gave 2 blocks for 64 channels, each over every row.)
 constexpr int kCols = 32, kLanes = 8;
-__global__ void layernorm_param_kernel(const float* x, const float* mean, const float* rstd, const float* dy,
-                                       float* dgamma, float* dbeta, int64_t rows, int64_t cols) {
-    __shared__ double part_g[kLanes][kCols], part_b[kLanes][kCols];
+constexpr int64_t kRowsPerChunk = 512;  // rows one block sums in pass 1
+constexpr int kMaxChunks = 256;
+__global__ void layernorm_param_partial_kernel(const float* x, const float* mean, const float* rstd, const float* dy,
+                                               double* part_g, double* part_b, int64_t rows, int64_t cols) {
+    __shared__ double lane_g[kLanes][kCols], lane_b[kLanes][kCols];
     const int64_t col = (int64_t)blockIdx.x * kCols + threadIdx.x;
+    const int64_t chunk_rows = (rows + gridDim.y - 1) / gridDim.y;
+    const int64_t r0 = (int64_t)blockIdx.y * chunk_rows;
+    const int64_t r1 = r0 + chunk_rows < rows ? r0 + chunk_rows : rows;
     double sum_g = 0.0, sum_b = 0.0;
     if (col < cols) {
-        for (int64_t r = threadIdx.y; r < rows; r += kLanes) {
+        for (int64_t r = r0 + threadIdx.y; r < r1; r += kLanes) {
             const int64_t idx = r * cols + col;
             sum_g += (double)dy[idx] * ((x[idx] - mean[r]) * rstd[r]);
             sum_b += dy[idx];
         }
     }
-    part_g[threadIdx.y][threadIdx.x] = sum_g;
-    part_b[threadIdx.y][threadIdx.x] = sum_b;
+    lane_g[threadIdx.y][threadIdx.x] = sum_g;
+    lane_b[threadIdx.y][threadIdx.x] = sum_b;
     __syncthreads();
     if (threadIdx.y == 0 && col < cols) {
         double g = 0.0, b = 0.0;
         for (int l = 0; l < kLanes; ++l) {
-            g += part_g[l][threadIdx.x];
-            b += part_b[l][threadIdx.x];
+            g += lane_g[l][threadIdx.x];
+            b += lane_b[l][threadIdx.x];
+        }
+        part_g[blockIdx.y * cols + col] = g;
+        part_b[blockIdx.y * cols + col] = b;
+    }
+}
+
+__global__ void layernorm_param_final_kernel(const double* part_g, const double* part_b, float* dgamma, float* dbeta,
+                                             int chunks, int64_t cols) {
+    DML_CUDA_LOOP(col, cols) {
+        double g = 0.0, b = 0.0;
+        for (int k = 0; k < chunks; ++k) {
+            g += part_g[k * cols + col];
+            b += part_b[k * cols + col];
         }
         if (dgamma) dgamma[col] = (float)g;
         if (dbeta) dbeta[col] = (float)b;
@@ -211,7 +234,7 @@ using dml::cuda::check_launch;
 DML_CUDA_API int dml_cuda_layernorm_forward(const float* x, const float* gamma, const float* beta, float* y,
                                             float* mean, float* rstd, int64_t rows, int64_t cols, float eps) {
     if (rows == 0) return DML_OK;
-    sets_forward_kernel<<<sets_grid(rows), kThreads>>>(x, gamma, beta, y, mean, rstd, rows, 1, cols, 1, eps);
+    sets_forward_kernel<<<sets_grid(rows), kThreads, 0, dml::cuda::stream()>>>(x, gamma, beta, y, mean, rstd, rows, 1, cols, 1, eps);
     return check_launch("layernorm_forward");
 }
 
@@ -219,13 +242,32 @@ DML_CUDA_API int dml_cuda_layernorm_backward(const float* x, const float* gamma,
                                              const float* dy, float* dx, float* dgamma, float* dbeta, int64_t rows,
                                              int64_t cols) {
     if (dx && rows > 0) {
-        sets_dx_kernel<<<sets_grid(rows), kThreads>>>(x, gamma, mean, rstd, dy, dx, rows, 1, cols, 1);
+        sets_dx_kernel<<<sets_grid(rows), kThreads, 0, dml::cuda::stream()>>>(x, gamma, mean, rstd, dy, dx, rows, 1, cols, 1);
         if (int s = check_launch("layernorm_backward dx")) return s;
     }
     if (dgamma || dbeta) {  // also for rows == 0: the sums are then zeros
         const unsigned blocks = (unsigned)((cols + kCols - 1) / kCols);
-        layernorm_param_kernel<<<blocks, dim3(kCols, kLanes)>>>(x, mean, rstd, dy, dgamma, dbeta, rows, cols);
-        if (int s = check_launch("layernorm_backward dgamma/dbeta")) return s;
+        int64_t want = (rows + kRowsPerChunk - 1) / kRowsPerChunk;
+        const int chunks = (int)(want < 1 ? 1 : want > kMaxChunks ? kMaxChunks : want);
+        // Scratch from the stream-ordered pool: allocated and freed in stream order around the two launches.
+        double* part = nullptr;
+        cudaError_t err = cudaMallocAsync((void**)&part, 2 * (size_t)chunks * (size_t)cols * sizeof(double),
+                                          dml::cuda::stream());
+        if (err != cudaSuccess)
+            return dml::cuda::fail(DML_ERR_MEMORY, "layernorm_backward: scratch of %d x %lld doubles: %s", 2 * chunks,
+                                   (long long)cols, cudaGetErrorString(err));
+        layernorm_param_partial_kernel<<<dim3(blocks, (unsigned)chunks), dim3(kCols, kLanes), 0, dml::cuda::stream()>>>(
+            x, mean, rstd, dy, part, part + (size_t)chunks * cols, rows, cols);
+        int s = check_launch("layernorm_backward dgamma/dbeta partials");
+        if (s == DML_OK) {
+            layernorm_param_final_kernel<<<dml::cuda::grid_for(cols), kThreads, 0, dml::cuda::stream()>>>(
+                part, part + (size_t)chunks * cols, dgamma, dbeta, chunks, cols);
+            s = check_launch("layernorm_backward dgamma/dbeta");
+        }
+        err = cudaFreeAsync(part, dml::cuda::stream());
+        if (s != DML_OK) return s;
+        if (err != cudaSuccess)
+            return dml::cuda::fail(DML_ERR_CUDA, "layernorm_backward: freeing scratch: %s", cudaGetErrorString(err));
     }
     return DML_OK;
 }
@@ -234,7 +276,7 @@ DML_CUDA_API int dml_cuda_groupnorm_forward(const float* x, const float* gamma, 
                                             float* mean, float* rstd, int64_t n, int64_t c, int64_t spatial,
                                             int64_t groups, float eps) {
     if (n == 0) return DML_OK;
-    sets_forward_kernel<<<sets_grid(n * groups), kThreads>>>(x, gamma, beta, y, mean, rstd, n * groups, groups,
+    sets_forward_kernel<<<sets_grid(n * groups), kThreads, 0, dml::cuda::stream()>>>(x, gamma, beta, y, mean, rstd, n * groups, groups,
                                                              c / groups, spatial, eps);
     return check_launch("groupnorm_forward");
 }
@@ -243,12 +285,12 @@ DML_CUDA_API int dml_cuda_groupnorm_backward(const float* x, const float* gamma,
                                              const float* dy, float* dx, float* dgamma, float* dbeta, int64_t n,
                                              int64_t c, int64_t spatial, int64_t groups) {
     if (dx && n > 0) {
-        sets_dx_kernel<<<sets_grid(n * groups), kThreads>>>(x, gamma, mean, rstd, dy, dx, n * groups, groups,
+        sets_dx_kernel<<<sets_grid(n * groups), kThreads, 0, dml::cuda::stream()>>>(x, gamma, mean, rstd, dy, dx, n * groups, groups,
                                                             c / groups, spatial);
         if (int s = check_launch("groupnorm_backward dx")) return s;
     }
     if (dgamma || dbeta) {
-        channel_backward_kernel<<<sets_grid(c), kThreads>>>(x, gamma, mean, rstd, dy, nullptr, dgamma, dbeta, n, c,
+        channel_backward_kernel<<<sets_grid(c), kThreads, 0, dml::cuda::stream()>>>(x, gamma, mean, rstd, dy, nullptr, dgamma, dbeta, n, c,
                                                             spatial, groups, c / groups, 0);
         if (int s = check_launch("groupnorm_backward dgamma/dbeta")) return s;
     }
@@ -260,7 +302,7 @@ DML_CUDA_API int dml_cuda_batchnorm_forward(const float* x, const float* gamma, 
                                             float* save_rstd, int64_t n, int64_t c, int64_t spatial, int training,
                                             float momentum, float eps) {
     // Runs for n == 0 too (eval mode only): the saved statistics are still written.
-    batchnorm_forward_kernel<<<sets_grid(c), kThreads>>>(x, gamma, beta, running_mean, running_var, y, save_mean,
+    batchnorm_forward_kernel<<<sets_grid(c), kThreads, 0, dml::cuda::stream()>>>(x, gamma, beta, running_mean, running_var, y, save_mean,
                                                          save_rstd, n, c, spatial, training, momentum, eps);
     return check_launch("batchnorm_forward");
 }
@@ -269,19 +311,19 @@ DML_CUDA_API int dml_cuda_batchnorm_backward(const float* x, const float* gamma,
                                              const float* save_rstd, const float* dy, float* dx, float* dgamma,
                                              float* dbeta, int64_t n, int64_t c, int64_t spatial, int training) {
     if (!dx && !dgamma && !dbeta) return DML_OK;
-    channel_backward_kernel<<<sets_grid(c), kThreads>>>(x, gamma, save_mean, save_rstd, dy, dx, dgamma, dbeta, n, c,
+    channel_backward_kernel<<<sets_grid(c), kThreads, 0, dml::cuda::stream()>>>(x, gamma, save_mean, save_rstd, dy, dx, dgamma, dbeta, n, c,
                                                         spatial, 0, 1, training);
     return check_launch("batchnorm_backward");
 }
 
 DML_CUDA_API int dml_cuda_softmax_forward(const float* x, float* y, int64_t rows, int64_t cols) {
     if (rows == 0) return DML_OK;
-    softmax_forward_kernel<<<sets_grid(rows), kThreads>>>(x, y, rows, cols);
+    softmax_forward_kernel<<<sets_grid(rows), kThreads, 0, dml::cuda::stream()>>>(x, y, rows, cols);
     return check_launch("softmax_forward");
 }
 
 DML_CUDA_API int dml_cuda_softmax_backward(const float* y, const float* dy, float* dx, int64_t rows, int64_t cols) {
     if (rows == 0) return DML_OK;
-    softmax_backward_kernel<<<sets_grid(rows), kThreads>>>(y, dy, dx, rows, cols);
+    softmax_backward_kernel<<<sets_grid(rows), kThreads, 0, dml::cuda::stream()>>>(y, dy, dx, rows, cols);
     return check_launch("softmax_backward");
 }

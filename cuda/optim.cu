@@ -1,7 +1,7 @@
 // CUDA twins of native/cpu/optim.cpp.
 //  - AdamW: one thread per element (grid-stride), the step-dependent scalars computed once on the host in double,
-//    exactly as the CPU reference does, so both run the same float arithmetic per element.
-//  - Sum of squares: two launches on the default stream. Up to kSumBlocks blocks each reduce a grid-stride share
+//    as the CPU reference does; the per-element update follows the CPU's formula (rounding: see common.cuh).
+//  - Sum of squares: two launches on the library stream. Up to kSumBlocks blocks each reduce a grid-stride share
 //    of x in double (shared-memory tree) into one partial in a static device buffer; one block then sums the
 //    partials in double and writes the float result. A mutex keeps the two launches of one call adjacent in
 //    stream order, so concurrent callers on other host threads cannot interleave their use of the buffer.
@@ -63,7 +63,7 @@ DML_CUDA_API int dml_cuda_adamw_step(float* p, const float* g, float* m, float* 
     const float decay = (float)(1.0 - (double)lr * weight_decay);
     const float step_size = (float)(lr / (1.0 - std::pow((double)beta1, (double)step)));
     const float bc2_sqrt = (float)std::sqrt(1.0 - std::pow((double)beta2, (double)step));
-    adamw_kernel<<<grid_for(n), kThreads>>>(p, g, m, v, n, beta1, beta2, 1.f - beta1, 1.f - beta2, eps, decay,
+    adamw_kernel<<<grid_for(n), kThreads, 0, dml::cuda::stream()>>>(p, g, m, v, n, beta1, beta2, 1.f - beta1, 1.f - beta2, eps, decay,
                                             step_size, bc2_sqrt);
     return check_launch("adamw_step");
 }
@@ -73,8 +73,8 @@ DML_CUDA_API int dml_cuda_sum_squares(const float* x, int64_t n, float* out) {
     int64_t blocks = (n + kThreads - 1) / kThreads;
     const int parts = (int)(blocks < 1 ? 1 : blocks > kSumBlocks ? kSumBlocks : blocks);
     std::lock_guard<std::mutex> lock(g_sum_mutex);
-    sum_squares_partial_kernel<<<parts, kThreads>>>(x, n);
+    sum_squares_partial_kernel<<<parts, kThreads, 0, dml::cuda::stream()>>>(x, n);
     if (int s = check_launch("sum_squares partials")) return s;
-    sum_squares_final_kernel<<<1, kThreads>>>(parts, out);
+    sum_squares_final_kernel<<<1, kThreads, 0, dml::cuda::stream()>>>(parts, out);
     return check_launch("sum_squares");
 }

@@ -1,7 +1,7 @@
 // CUDA twins of native/cpu/shape.cpp (layout, resize, axis sums, losses, dropout), same arguments and semantics.
 // Element ops use one thread per output element (grid-stride). Sums accumulate in double either with one thread
 // per output (many outputs, short axes) or one block per output and a shared-memory tree (few, long ones; the
-// mean-reduced losses are one such output). Resize backward scatters with atomicAdd into a zeroed dx. The index
+// mean-reduced losses are one such output). Resize backward gathers: one thread per dx element, no atomics. The index
 // formulas, loss terms and the dropout hash come from native/cpu/shape_math.h, shared with the CPU reference,
 // so both devices pick the same pixels and drop the same elements. Arguments arrive validated by the C API entry
 // points of native/cpu/shape.cpp.
@@ -54,26 +54,58 @@ __global__ void resize_forward_kernel(int mode, const float* x, float* y, int64_
     }
 }
 
-// One thread per dy element adds its share into dx (zeroed before) with atomicAdd.
+// Output rows (or columns) whose taps can touch input index `i` along an axis resized from `in` to `out`: a
+// conservative range around the inverse of the (monotone) source mapping; the kernel re-derives every tap exactly.
+__device__ void touching_range(int mode, int64_t i, float scale, int64_t out, int64_t* lo, int64_t* hi) {
+    const float inv = 1.f / scale;
+    const float a = mode == DML_RESIZE_NEAREST ? (float)i * inv : ((float)i - 0.5f) * inv - 0.5f;
+    const float b = mode == DML_RESIZE_NEAREST ? (float)(i + 1) * inv : ((float)i + 1.5f) * inv - 0.5f;
+    int64_t l = (int64_t)floorf(a) - 2, h = (int64_t)ceilf(b) + 2;
+    *lo = l < 0 ? 0 : l;
+    *hi = h > out - 1 ? out - 1 : h;
+}
+
+// One thread per dx element gathers the shares of the dy elements whose taps reach it: no atomics, so the result
+// is the same on every run. The shares are added in the CPU reference's scatter order (ascending oy, then ox; per
+// output the taps in the order i0/i0, i0/i1, i1/i0, i1/i1) with explicitly rounded products and sums (no FMA
+// contraction), so the CUDA gradient should equal the CPU one bit for bit on finite inputs (taps of weight 0 are
+// skipped: they add +-0). Compiled, not yet run on a GPU.
 __global__ void resize_backward_kernel(int mode, const float* dy, float* dx, int64_t in_h, int64_t in_w, int64_t out_h,
                                        int64_t out_w, float sh, float sw, int64_t n) {
     using namespace dml::shape;
+    const bool nearest = mode == DML_RESIZE_NEAREST;
     DML_CUDA_LOOP(idx, n) {
-        const int64_t ox = idx % out_w, t = idx / out_w, oy = t % out_h, p = t / out_h;
-        float* dp = dx + p * in_h * in_w;
-        const float g = dy[idx];
-        if (mode == DML_RESIZE_NEAREST) {
-            atomicAdd(dp + nearest_source(oy, sh, in_h) * in_w + nearest_source(ox, sw, in_w), g);
-        } else {
-            const Taps ty = linear_source(oy, sh, in_h), tx = linear_source(ox, sw, in_w);
-            const float a = ty.w0 * g, b = ty.w1 * g;
-            float* d0 = dp + ty.i0 * in_w;
-            float* d1 = dp + ty.i1 * in_w;
-            atomicAdd(d0 + tx.i0, tx.w0 * a);
-            atomicAdd(d0 + tx.i1, tx.w1 * a);
-            atomicAdd(d1 + tx.i0, tx.w0 * b);
-            atomicAdd(d1 + tx.i1, tx.w1 * b);
+        const int64_t ix = idx % in_w, t = idx / in_w, iy = t % in_h, p = t / in_h;
+        const float* g = dy + p * out_h * out_w;
+        int64_t oy0, oy1, ox0, ox1;
+        touching_range(mode, iy, sh, out_h, &oy0, &oy1);
+        touching_range(mode, ix, sw, out_w, &ox0, &ox1);
+        float acc = 0.f;
+        for (int64_t oy = oy0; oy <= oy1; ++oy) {
+            if (nearest) {
+                if (nearest_source(oy, sh, in_h) != iy) continue;
+                for (int64_t ox = ox0; ox <= ox1; ++ox)
+                    if (nearest_source(ox, sw, in_w) == ix) acc = __fadd_rn(acc, g[oy * out_w + ox]);
+                continue;
+            }
+            const Taps ty = linear_source(oy, sh, in_h);
+            if (ty.i0 != iy && ty.i1 != iy) continue;
+            for (int64_t ox = ox0; ox <= ox1; ++ox) {
+                const Taps tx = linear_source(ox, sw, in_w);
+                if (tx.i0 != ix && tx.i1 != ix) continue;
+                const float go = g[oy * out_w + ox];
+                const float a = __fmul_rn(ty.w0, go), b = __fmul_rn(ty.w1, go);
+                if (ty.i0 == iy) {
+                    if (tx.i0 == ix) acc = __fadd_rn(acc, __fmul_rn(tx.w0, a));
+                    if (tx.i1 == ix) acc = __fadd_rn(acc, __fmul_rn(tx.w1, a));
+                }
+                if (ty.i1 == iy) {
+                    if (tx.i0 == ix) acc = __fadd_rn(acc, __fmul_rn(tx.w0, b));
+                    if (tx.i1 == ix) acc = __fadd_rn(acc, __fmul_rn(tx.w1, b));
+                }
+            }
         }
+        dx[idx] = acc;
     }
 }
 
@@ -144,9 +176,9 @@ template <class Term>
 int sum_rows(const char* op, Term term, float* y, int64_t rows, int64_t len, double scale) {
     if (rows == 0) return DML_OK;
     if (rows >= 2048 || len <= 32)
-        sum_rows_thread_kernel<<<dml::cuda::grid_for(rows), dml::cuda::kThreads>>>(term, y, rows, len, scale);
+        sum_rows_thread_kernel<<<dml::cuda::grid_for(rows), dml::cuda::kThreads, 0, dml::cuda::stream()>>>(term, y, rows, len, scale);
     else
-        sum_rows_block_kernel<<<blocks_for_rows(rows), dml::cuda::kThreads>>>(term, y, rows, len, scale);
+        sum_rows_block_kernel<<<blocks_for_rows(rows), dml::cuda::kThreads, 0, dml::cuda::stream()>>>(term, y, rows, len, scale);
     return dml::cuda::check_launch(op);
 }
 
@@ -161,21 +193,21 @@ DML_CUDA_API int dml_cuda_copy_block(const float* src, int64_t src_axis, int64_t
                                      int64_t dst_axis, int64_t dst_start, int64_t outer, int64_t len, int64_t inner) {
     const int64_t chunk = len * inner, n = outer * chunk;
     if (n == 0) return DML_OK;
-    copy_block_kernel<<<grid_for(n), kThreads>>>(src, src_axis, src_start, dst, dst_axis, dst_start, chunk, inner, n);
+    copy_block_kernel<<<grid_for(n), kThreads, 0, dml::cuda::stream()>>>(src, src_axis, src_start, dst, dst_axis, dst_start, chunk, inner, n);
     return check_launch("copy_block");
 }
 
 DML_CUDA_API int dml_cuda_flip(const float* x, float* y, int64_t outer, int64_t len, int64_t inner) {
     const int64_t n = outer * len * inner;
     if (n == 0) return DML_OK;
-    flip_kernel<<<grid_for(n), kThreads>>>(x, y, len, inner, n);
+    flip_kernel<<<grid_for(n), kThreads, 0, dml::cuda::stream()>>>(x, y, len, inner, n);
     return check_launch("flip");
 }
 
 DML_CUDA_API int dml_cuda_permute(const float* x, float* y, int rank, const int64_t* shape, const int64_t* perm) {
     const dml::shape::PermuteGeometry g = dml::shape::permute_geometry(rank, shape, perm);
     if (g.n == 0) return DML_OK;
-    permute_kernel<<<grid_for(g.n), kThreads>>>(x, y, g, g.n);
+    permute_kernel<<<grid_for(g.n), kThreads, 0, dml::cuda::stream()>>>(x, y, g, g.n);
     return check_launch("permute");
 }
 
@@ -183,7 +215,7 @@ DML_CUDA_API int dml_cuda_resize_forward(int mode, const float* x, float* y, int
                                          int64_t in_w, int64_t out_h, int64_t out_w) {
     const int64_t n = planes * out_h * out_w;
     if (n == 0) return DML_OK;
-    resize_forward_kernel<<<grid_for(n), kThreads>>>(mode, x, y, in_h, in_w, out_h, out_w,
+    resize_forward_kernel<<<grid_for(n), kThreads, 0, dml::cuda::stream()>>>(mode, x, y, in_h, in_w, out_h, out_w,
                                                      dml::shape::resize_scale(in_h, out_h),
                                                      dml::shape::resize_scale(in_w, out_w), n);
     return check_launch("resize_forward");
@@ -191,11 +223,9 @@ DML_CUDA_API int dml_cuda_resize_forward(int mode, const float* x, float* y, int
 
 DML_CUDA_API int dml_cuda_resize_backward(int mode, const float* dy, float* dx, int64_t planes, int64_t in_h,
                                           int64_t in_w, int64_t out_h, int64_t out_w) {
-    const int64_t n = planes * out_h * out_w;
+    const int64_t n = planes * in_h * in_w;
     if (n == 0) return DML_OK;
-    cudaError_t err = cudaMemsetAsync(dx, 0, (size_t)(planes * in_h * in_w) * sizeof(float));
-    if (err != cudaSuccess) return fail(DML_ERR_CUDA, "resize_backward: zeroing dx failed: %s", cudaGetErrorString(err));
-    resize_backward_kernel<<<grid_for(n), kThreads>>>(mode, dy, dx, in_h, in_w, out_h, out_w,
+    resize_backward_kernel<<<grid_for(n), kThreads, 0, dml::cuda::stream()>>>(mode, dy, dx, in_h, in_w, out_h, out_w,
                                                       dml::shape::resize_scale(in_h, out_h),
                                                       dml::shape::resize_scale(in_w, out_w), n);
     return check_launch("resize_backward");
@@ -209,25 +239,25 @@ DML_CUDA_API int dml_cuda_broadcast_axis(const float* y, float* x, int64_t outer
                                          float alpha) {
     const int64_t n = outer * len * inner;
     if (n == 0) return DML_OK;
-    broadcast_axis_kernel<<<grid_for(n), kThreads>>>(y, x, len, inner, alpha, n);
+    broadcast_axis_kernel<<<grid_for(n), kThreads, 0, dml::cuda::stream()>>>(y, x, len, inner, alpha, n);
     return check_launch("broadcast_axis");
 }
 
 DML_CUDA_API int dml_cuda_loss_forward(int op, const float* pred, const float* target, float* loss, int64_t n) {
     // One row of n terms: always one block (the thread-per-row shape would sum it serially).
-    sum_rows_block_kernel<<<1, kThreads>>>(LossTerm{op, pred, target}, loss, 1, n, 1.0 / (double)n);
+    sum_rows_block_kernel<<<1, kThreads, 0, dml::cuda::stream()>>>(LossTerm{op, pred, target}, loss, 1, n, 1.0 / (double)n);
     return check_launch("loss_forward");
 }
 
 DML_CUDA_API int dml_cuda_loss_backward(int op, const float* pred, const float* target, const float* dloss,
                                         float* dpred, float* dtarget, int64_t n) {
     if (!dpred && !dtarget) return DML_OK;
-    loss_backward_kernel<<<grid_for(n), kThreads>>>(op, pred, target, dloss, dpred, dtarget, n);
+    loss_backward_kernel<<<grid_for(n), kThreads, 0, dml::cuda::stream()>>>(op, pred, target, dloss, dpred, dtarget, n);
     return check_launch("loss_backward");
 }
 
 DML_CUDA_API int dml_cuda_dropout(const float* x, float* y, int64_t n, int64_t group, float p, uint64_t seed) {
     if (n == 0) return DML_OK;
-    dropout_kernel<<<grid_for(n), kThreads>>>(x, y, n, group, p, dml::shape::dropout_scale(p), seed);
+    dropout_kernel<<<grid_for(n), kThreads, 0, dml::cuda::stream()>>>(x, y, n, group, p, dml::shape::dropout_scale(p), seed);
     return check_launch("dropout");
 }

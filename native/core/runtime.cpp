@@ -101,6 +101,54 @@ int dml_synchronize(int dev) {
     return status == DML_OK ? DML_OK : dml::import_cuda_error(status);
 }
 
+int64_t dml_cuda_stream(void) {
+    auto get = reinterpret_cast<int64_t (*)()>(dml::cuda_symbol("dml_cuda_stream"));
+    return get ? get() : 0;
+}
+
+int dml_cuda_memory(int64_t* out) {
+    auto query = reinterpret_cast<int (*)(int64_t*)>(dml::cuda_symbol("dml_cuda_memory"));
+    if (!query) return dml::no_cuda("dml_cuda_memory");
+    int status = query(out);
+    return status == DML_OK ? DML_OK : dml::import_cuda_error(status);
+}
+
+int dml_cuda_memory_reset_peak(void) {
+    auto reset = reinterpret_cast<int (*)()>(dml::cuda_symbol("dml_cuda_memory_reset_peak"));
+    if (!reset) return dml::no_cuda("dml_cuda_memory_reset_peak");
+    int status = reset();
+    return status == DML_OK ? DML_OK : dml::import_cuda_error(status);
+}
+
+int dml_cuda_graph_begin(void) {
+    auto begin = reinterpret_cast<int (*)()>(dml::cuda_symbol("dml_cuda_graph_begin"));
+    if (!begin) return dml::no_cuda("dml_cuda_graph_begin");
+    int status = begin();
+    return status == DML_OK ? DML_OK : dml::import_cuda_error(status);
+}
+
+int dml_cuda_graph_end(int64_t* exec) {
+    *exec = 0;
+    auto end = reinterpret_cast<int (*)(int64_t*)>(dml::cuda_symbol("dml_cuda_graph_end"));
+    if (!end) return dml::no_cuda("dml_cuda_graph_end");
+    int status = end(exec);
+    return status == DML_OK ? DML_OK : dml::import_cuda_error(status);
+}
+
+int dml_cuda_graph_launch(int64_t exec) {
+    auto launch = reinterpret_cast<int (*)(int64_t)>(dml::cuda_symbol("dml_cuda_graph_launch"));
+    if (!launch) return dml::no_cuda("dml_cuda_graph_launch");
+    int status = launch(exec);
+    return status == DML_OK ? DML_OK : dml::import_cuda_error(status);
+}
+
+int dml_cuda_graph_destroy(int64_t exec) {
+    auto destroy = reinterpret_cast<int (*)(int64_t)>(dml::cuda_symbol("dml_cuda_graph_destroy"));
+    if (!destroy) return dml::no_cuda("dml_cuda_graph_destroy");
+    int status = destroy(exec);
+    return status == DML_OK ? DML_OK : dml::import_cuda_error(status);
+}
+
 int64_t dml_malloc(int dev, int64_t bytes) {
     if (bytes < 0) return dml::fail(DML_ERR_ARGUMENT, "dml_malloc: negative size %lld", (long long)bytes), 0;
     if (dev == DML_CPU) {

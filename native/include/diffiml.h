@@ -50,8 +50,24 @@ DML_API int dml_library_loadable(const char* soname);
 /* Writes a one-line description of the current device (name, compute capability, memory) into buf. */
 DML_API int dml_cuda_device_name(char* buf, int buf_len);
 DML_API int dml_synchronize(int dev);
+/* The CUDA stream all CUDA work of the library is ordered on (a cudaStream_t as an integer; 0 when CUDA is not
+ * loaded). cuBLAS must be bound to it (cublasSetStream) so that GEMMs are ordered with the kernels. */
+DML_API int64_t dml_cuda_stream(void);
+/* CUDA memory: out[0] bytes in use by tensors, out[1] bytes held by the stream-ordered pool, out[2], out[3] the
+ * high-water marks of both since the last dml_cuda_memory_reset_peak(), out[4] free and out[5] total device
+ * memory. */
+DML_API int dml_cuda_memory(int64_t* out);
+DML_API int dml_cuda_memory_reset_peak(void);
+/* CUDA graphs. dml_cuda_graph_begin() starts capturing the library's stream on this thread; dml_cuda_graph_end()
+ * stops and instantiates the graph into *exec; dml_cuda_graph_launch() replays it on the stream;
+ * dml_cuda_graph_destroy() frees it. */
+DML_API int dml_cuda_graph_begin(void);
+DML_API int dml_cuda_graph_end(int64_t* exec);
+DML_API int dml_cuda_graph_launch(int64_t exec);
+DML_API int dml_cuda_graph_destroy(int64_t exec);
 
-/* Memory. Addresses travel as integers so one binding serves host and device memory. */
+/* Memory. Addresses travel as integers so one binding serves host and device memory. CUDA memory comes from a
+ * stream-ordered pool (cudaMallocAsync / cudaFreeAsync on the library's stream) that keeps freed blocks. */
 DML_API int64_t dml_malloc(int dev, int64_t bytes);   /* 0 on failure (see dml_last_error) */
 DML_API int dml_free(int dev, int64_t address);
 /* Copies between host (DML_CPU) and the given device or within one device. */
@@ -68,5 +84,6 @@ DML_API int dml_fill(int dev, float* x, int64_t n, float value);
 #include "diffiml/shape.h"    /* permute, concat/slice, resize, reductions, losses, dropout */
 #include "diffiml/optim.h"    /* AdamW, gradient norm */
 #include "diffiml/diffusion.h" /* error-prior noising, DDIM step */
+#include "diffiml/attention.h" /* fused (flash-style) multi-head attention */
 
 #endif

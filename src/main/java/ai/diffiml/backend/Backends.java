@@ -76,6 +76,15 @@ public final class Backends {
         }
     }
 
+    /**
+     * CUDA GEMMs in TF32 (tensor cores; about 3e-4 relative error per product) when {@code on}, else plain FP32
+     * (the default, and what every test uses). Applies to every later cuBLAS call of the process.
+     */
+    public static void cudaTf32(boolean on) {
+        requireCuda();
+        ((CudaBlas) cudaBlas).tf32(on);
+    }
+
     /** Waits for all queued work on the device (a no-op on CPU). */
     public static void synchronize(Device device) {
         Native.check(RuntimeKernels.dml_synchronize(device.code), "synchronize " + device);

@@ -3,25 +3,56 @@ package ai.diffiml.backend;
 import static org.bytedeco.cuda.global.cublas.CUBLAS_DEFAULT_MATH;
 import static org.bytedeco.cuda.global.cublas.CUBLAS_OP_N;
 import static org.bytedeco.cuda.global.cublas.CUBLAS_OP_T;
+import static org.bytedeco.cuda.global.cublas.CUBLAS_TF32_TENSOR_OP_MATH;
 
+import ai.diffiml.backend.jni.RuntimeKernels;
 import org.bytedeco.cuda.cublas.cublasContext;
+import org.bytedeco.cuda.cudart.CUstream_st;
 import org.bytedeco.cuda.global.cublas;
 import org.bytedeco.javacpp.FloatPointer;
 
 /**
  * cuBLAS GEMM through the JavaCPP CUDA preset. cuBLAS is column-major, so the row-major product C = A B is
- * computed as C^T = B^T A^T: operands swap places, dimensions m and n swap.
+ * computed as C^T = B^T A^T: operands swap places, dimensions m and n swap. The handle is bound to the native
+ * library's stream (so GEMMs are ordered with its kernels and can be captured into a CUDA graph) and given a fixed
+ * workspace from the pool, so that cuBLAS allocates nothing of its own during a capture.
  */
 final class CudaBlas implements Blas {
     private final cublasContext handle = new cublasContext();
     // Host-side scalars, reused: methods are synchronized because a cuBLAS handle is not thread-safe.
     private final FloatPointer alphaBuf = new FloatPointer(1);
     private final FloatPointer betaBuf = new FloatPointer(1);
+    /** cuBLAS's recommended workspace on Hopper; enough for every SGEMM it picks on older parts too. */
+    static final long WORKSPACE_BYTES = 32L << 20;
 
     CudaBlas() {
         check(cublas.cublasCreate_v2(handle), "cublasCreate");
+        long stream = RuntimeKernels.dml_cuda_stream();
+        if (stream == 0) {
+            throw new NativeException("cuBLAS: the native library has no CUDA stream (CUDA is not loaded)", 0);
+        }
+        check(cublas.cublasSetStream_v2(handle, new CUstream_st(new AddressPointer(stream, 0))), "cublasSetStream");
+        long workspace = RuntimeKernels.dml_malloc(Device.CUDA.code, WORKSPACE_BYTES);
+        if (workspace == 0) {
+            throw new NativeException("cuBLAS workspace: " + Native.lastError(), 0);
+        }
+        // Kept for the life of the process, like the handle.
+        check(cublas.cublasSetWorkspace_v2(handle, new AddressPointer(workspace, WORKSPACE_BYTES / 4), WORKSPACE_BYTES),
+                "cublasSetWorkspace");
         // Plain FP32: the parity tests hold CUDA to 1e-4 of the CPU reference, which TF32 would not meet.
         check(cublas.cublasSetMathMode(handle, CUBLAS_DEFAULT_MATH), "cublasSetMathMode");
+    }
+
+    private boolean tf32;
+
+    /**
+     * TF32 tensor-core GEMMs (inputs rounded to 10 mantissa bits, fp32 accumulation) or plain FP32. Expect a
+     * relative error near 3e-4 per product instead of ~1e-6; the tests run in FP32.
+     */
+    synchronized void tf32(boolean on) {
+        check(cublas.cublasSetMathMode(handle, on ? CUBLAS_TF32_TENSOR_OP_MATH : CUBLAS_DEFAULT_MATH),
+                "cublasSetMathMode");
+        tf32 = on;
     }
 
     @Override
@@ -42,10 +73,10 @@ final class CudaBlas implements Blas {
     }
 
     @Override
-    public String describe() {
+    public synchronized String describe() {
         int[] version = new int[1];
         cublas.cublasGetVersion_v2(handle, version);
-        return "cuBLAS " + version[0] + " (FP32 math)";
+        return "cuBLAS " + version[0] + (tf32 ? " (TF32 tensor-core math)" : " (FP32 math)");
     }
 
     private static void check(int status, String call) {

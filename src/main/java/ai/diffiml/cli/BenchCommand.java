@@ -1,11 +1,13 @@
 package ai.diffiml.cli;
 
 import ai.diffiml.backend.Backends;
+import ai.diffiml.backend.CudaMemory;
 import ai.diffiml.backend.Device;
 import ai.diffiml.backend.Native;
 import ai.diffiml.io.CheckpointKind;
 import ai.diffiml.localize.Localization;
 import ai.diffiml.localize.Localizer;
+import ai.diffiml.localize.LocalizerInput;
 import ai.diffiml.localize.LocalizerOptions;
 import ai.diffiml.localize.StageTimings;
 import ai.diffiml.model.DiffIml;
@@ -17,6 +19,7 @@ import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.Locale;
 import java.util.SplittableRandom;
@@ -80,6 +83,21 @@ public final class BenchCommand implements Callable<Integer> {
             description = "Timed runs per ensemble size. Default: 2 on the CPU, 20 on CUDA.")
     private Integer iterations;
 
+    @Option(names = "--batch", paramLabel = "<n>", defaultValue = "1",
+            description = "Images per model call (Localizer.localizeAll with batch n): each timed run localizes n"
+                    + " copies of the image; throughput counts images. Default: ${DEFAULT-VALUE}.")
+    private int batch;
+
+    @Option(names = "--cuda-graphs",
+            description = "CUDA, random weights only: replay each UNet call from a CUDA graph captured once per shape"
+                    + " (the first run of each shape captures it). Compiled, not yet run on a GPU.")
+    private boolean cudaGraphs;
+
+    @Option(names = "--tf32",
+            description = "CUDA: cuBLAS GEMMs on TF32 tensor cores (about 3e-4 relative error per product) instead"
+                    + " of FP32.")
+    private boolean tf32;
+
     @Option(names = "--seed", paramLabel = "<n>", defaultValue = "0",
             description = "Seed of the random weights and the noise. Default: ${DEFAULT-VALUE}.")
     private long seed;
@@ -106,8 +124,11 @@ public final class BenchCommand implements Callable<Integer> {
             if (steps < 1 || ensembles.stream().anyMatch(n -> n < 1)) {
                 return usageError("--steps and --ensembles must be >= 1");
             }
-            if ((warmup != null && warmup < 0) || (iterations != null && iterations < 1)) {
-                return usageError("--warmup must be >= 0 and --iterations >= 1");
+            if ((warmup != null && warmup < 0) || (iterations != null && iterations < 1) || batch < 1) {
+                return usageError("--warmup must be >= 0, --iterations and --batch >= 1");
+            }
+            if (cudaGraphs && trained.given()) {
+                return usageError("--cuda-graphs applies to random weights (--model), not with --run or --checkpoint");
             }
             threads.apply();
             weights = trained.checkpointFolder();
@@ -122,6 +143,13 @@ public final class BenchCommand implements Callable<Integer> {
             return usageError(e.getMessage());
         }
         Device dev = device.resolve();
+        if ((cudaGraphs || tf32) && dev != Device.CUDA) {
+            return usageError((cudaGraphs ? "--cuda-graphs" : "--tf32")
+                    + " needs --device cuda (or auto on a machine with a usable GPU)");
+        }
+        if (tf32) {
+            Backends.cudaTf32(true);
+        }
         int runs = iterations != null ? iterations : dev == Device.CUDA ? 20 : 2;
         int r = config.resolution();
         BufferedImage image = photo(r, seed);
@@ -129,11 +157,13 @@ public final class BenchCommand implements Callable<Integer> {
         out.printf(Locale.ROOT, "model    DiffIML MiT-%s, %d x %d input, %s%n", config.variant(), r, r,
                 weights != null ? "weights of " + weights : "random weights (seed " + seed + "; the time does not"
                         + " depend on the weights)");
-        out.printf(Locale.ROOT, "sampling %d DDIM steps, batch 1, no TTA, uncertainty off (one decode)%n", steps);
+        out.printf(Locale.ROOT, "sampling %d DDIM steps, batch %d, no TTA, uncertainty off (one decode)%s%n", steps, batch,
+                cudaGraphs ? ", UNet calls replayed from CUDA graphs" : "");
         out.printf(Locale.ROOT, "machine  %s, %d cores (%d kernel threads); %s%n", cpuModel(),
                 Runtime.getRuntime().availableProcessors(), Native.cpuThreads(), Backends.blas(Device.CPU)
                         .describe());
-        out.printf(Locale.ROOT, "device   %s%n", dev == Device.CUDA ? "CUDA: " + Backends.cudaDeviceName() : "CPU");
+        out.printf(Locale.ROOT, "device   %s%n", dev == Device.CUDA ? "CUDA: " + Backends.cudaDeviceName() + "; "
+                + Backends.blas(Device.CUDA).describe() : "CPU");
         out.printf(Locale.ROOT, "runs     %s + %d timed per ensemble size%n", warmup != null ? warmup + " warmup"
                 : dev == Device.CUDA ? "3 warmup" : "1 warmup (before the first size only)", runs);
         out.flush();
@@ -141,27 +171,36 @@ public final class BenchCommand implements Callable<Integer> {
             int n = ensembles.get(k);
             int warm = warmup != null ? warmup : dev == Device.CUDA ? 3 : k == 0 ? 1 : 0;
             LocalizerOptions options = LocalizerOptions.builder().steps(steps).ensemble(n).seed(seed)
-                    .uncertainty(false).build();
+                    .uncertainty(false).batch(batch).build();
             List<Localization> results = new ArrayList<>();
             double[] wall = new double[runs];
-            try (Localizer localizer = localizer(config, weights, dev, options)) {
+            List<LocalizerInput> inputs = Collections.nCopies(batch, LocalizerInput.of(image));
+            if (dev == Device.CUDA) {
+                CudaMemory.resetPeak();
+            }
+            try (Localizer localizer = localizer(config, weights, dev, options, cudaGraphs)) {
                 for (int i = 0; i < warm + runs; i++) {
                     long start = System.nanoTime();
-                    Localization result = localizer.localize(image);
+                    List<Localization> batchResults = batch == 1 ? List.of(localizer.localize(image))
+                            : localizer.localizeAll(inputs);
                     double ms = (System.nanoTime() - start) / 1e6;
                     if (i >= warm) {
                         wall[i - warm] = ms;
-                        results.add(result);
+                        results.add(batchResults.get(0));
                     }
                 }
             }
-            report(out, n, results, LatencyStats.of(wall), isPaperModel(config));
+            report(out, n, results, LatencyStats.of(wall), isPaperModel(config) && batch == 1);
+            if (dev == Device.CUDA) {
+                out.printf(Locale.ROOT, "  device memory: %s%n", CudaMemory.read().describe());
+                out.flush();
+            }
         }
         return 0;
     }
 
-    private static Localizer localizer(ModelConfig config, Path weights, Device dev, LocalizerOptions options)
-            throws IOException {
+    private static Localizer localizer(ModelConfig config, Path weights, Device dev, LocalizerOptions options,
+            boolean cudaGraphs) throws IOException {
         if (weights != null) {
             return Localizer.load(weights, options.toBuilder().device(dev.toString().toLowerCase(Locale.ROOT))
                     .build());
@@ -169,6 +208,7 @@ public final class BenchCommand implements Callable<Integer> {
         DiffIml model = new DiffIml(config, dev);
         try {
             model.init(options.seed());
+            model.unet().useCudaGraphs(cudaGraphs);
         } catch (RuntimeException e) {
             model.close();
             throw e;
@@ -184,7 +224,8 @@ public final class BenchCommand implements Callable<Integer> {
     }
 
     private void report(PrintWriter out, int n, List<Localization> results, LatencyStats total, boolean paperModel) {
-        out.printf(Locale.ROOT, "%nN = %d (%d UNet calls of batch %d)%n", n, steps, n);
+        out.printf(Locale.ROOT, "%nN = %d%s (%d UNet calls of batch %d)%n", n,
+                batch > 1 ? ", " + batch + " images per call" : "", steps, n * batch);
         out.printf(Locale.ROOT, "  %-28s %10s %10s %10s%n", "stage", "median ms", "p90 ms", "mean ms");
         LatencyStats encoder = stage(results, StageTimings::encoderMs);
         LatencyStats sampling = stage(results, StageTimings::samplingMs);
@@ -194,8 +235,12 @@ public final class BenchCommand implements Callable<Integer> {
         row(out, "decode", decode);
         row(out, "pre + post-processing", stage(results, t -> t.preprocessMs() + t.postprocessMs()));
         row(out, "end to end", total);
-        double fps = 1000 / total.mean();
-        out.printf(Locale.ROOT, "  throughput %.4f images/s (%.2f s per image)%n", fps, total.mean() / 1000);
+        double fps = 1000 * batch / total.mean();
+        out.printf(Locale.ROOT, "  throughput %.4f images/s (%.4f s per image)%n", fps, total.mean() / 1000 / batch);
+        if (batch > 1) {
+            out.printf(Locale.ROOT, "  (stage times are those of one image's record in a call of %d; latency is per call)%n",
+                    batch);
+        }
         if (!paperModel) {
             if (n == ensembles.get(0)) {
                 out.printf(Locale.ROOT, "  (no comparison: the paper's and the PyTorch figures are for MiT-b3 at 512 px)%n");

@@ -10,6 +10,7 @@ import ai.diffiml.nn.Module;
 import ai.diffiml.nn.ModuleList;
 import ai.diffiml.ops.Activations;
 import ai.diffiml.ops.Arithmetic;
+import ai.diffiml.ops.CapturedCall;
 import ai.diffiml.ops.Layout;
 import ai.diffiml.tensor.Tensor;
 import java.util.ArrayDeque;
@@ -34,6 +35,8 @@ public final class DenoisingUnet extends Module {
     private final ModuleList<ResnetBlock> down, midResnets, up;
     private final SpatialSelfAttention midAttention;
     private final GroupNorm normOut;
+    /** When set (CUDA inference), the calls after the time embedding replay a CUDA graph per shape. */
+    private CapturedCall graphed;
 
     public DenoisingUnet(Device device, int latentChannels, int ch, int condChannels) {
         this.ch = ch;
@@ -104,10 +107,35 @@ public final class DenoisingUnet extends Module {
         return time2.forward(Activations.silu(time1.forward(s)));
     }
 
+    /**
+     * Replays each CUDA inference call from a CUDA graph captured once per input shape (see {@link CapturedCall});
+     * the time embedding, whose timesteps come from the host, stays outside the graph. Off by default; a no-op on
+     * the CPU and while gradients are recorded. Status: compiled, not yet run on a GPU.
+     */
+    public synchronized void useCudaGraphs(boolean on) {
+        if (on && graphed == null) {
+            graphed = new CapturedCall("unet", in -> forward(in[0], in[1], in[2]));
+        } else if (!on && graphed != null) {
+            graphed.close();
+            graphed = null;
+        }
+    }
+
+    /** The CUDA graphs captured so far (0 when {@link #useCudaGraphs} is off). */
+    public synchronized int cudaGraphs() {
+        return graphed == null ? 0 : graphed.graphs();
+    }
+
     /** x0-prediction [B, 2*latent, h, w] from noisy latents y_t, timesteps t (one per sample), condition F. */
     public Tensor forward(Tensor yT, int[] t, Tensor cond) {
         Tensor temb = timeEmbedding(t, yT.device());
         Taps.tap("unet.temb", temb);
+        CapturedCall g = graphed;
+        return g != null ? g.call(yT, temb, cond) : forward(yT, temb, cond);
+    }
+
+    /** The same from the time embedding temb [B, 4*ch] (the output of {@link #timeEmbedding}). */
+    public Tensor forward(Tensor yT, Tensor temb, Tensor cond) {
         Tensor h = concat.forward(Layout.concat(1, convIn.forward(yT), cond));
         Deque<Tensor> skips = new ArrayDeque<>();
         skips.push(h);
@@ -124,6 +152,12 @@ public final class DenoisingUnet extends Module {
             h = r.forward(Layout.concat(1, h, skips.pop()), temb);
         }
         return convOut.forward(Activations.silu(normOut.forward(h)));
+    }
+
+    @Override
+    public void close() {
+        useCudaGraphs(false);
+        super.close();
     }
 
     /** GN -> SiLU -> conv3x3 -> + Linear(SiLU(temb)) -> GN -> SiLU -> conv3x3, plus the (1x1 conv) shortcut. */

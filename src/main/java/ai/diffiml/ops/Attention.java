@@ -4,6 +4,8 @@ import ai.diffiml.autograd.Tape;
 import ai.diffiml.backend.Backends;
 import ai.diffiml.backend.Blas;
 import ai.diffiml.backend.Device;
+import ai.diffiml.backend.Native;
+import ai.diffiml.backend.jni.AttentionKernels;
 import ai.diffiml.tensor.Shapes;
 import ai.diffiml.tensor.Tensor;
 import java.util.Arrays;
@@ -21,9 +23,64 @@ import java.util.Arrays;
  * same size (the score gradient) while it runs; without the tape they are freed before the forward returns.
  * E.g. the Mix Transformer's first stage at 512 x 512 (Lq = 128 * 128, spatial reduction 8, Lk = 256, one
  * head) keeps 4 Mi floats = 16 MiB per image.
+ *
+ * <p>On CUDA, for head dims the fused kernel has (8, 16, 32, 64: {@code dml_attention_supported}), the
+ * flash-style kernel of {@link #fused} runs instead: online softmax, no probability tensor, the backward
+ * recomputes the probabilities from a saved log-sum-exp ([B, heads, Lq] floats). The UNet's mid-block attention
+ * at 512 px (16 heads, 4096 x 4096) thus never writes its 1 GiB score tensor per chain. {@code
+ * -Ddiffiml.fusedAttention=false} keeps CUDA on the GEMM path. Status of the CUDA kernel: compiled, not yet run
+ * on a GPU; its CPU twin (the same algorithm) is tested against the GEMM path.
  */
 public final class Attention {
+    private static final boolean FUSED_ON_CUDA =
+            Boolean.parseBoolean(System.getProperty("diffiml.fusedAttention", "true"));
+
     private Attention() {}
+
+    /** Whether {@link #multiHead} takes the fused kernel on {@code device} for heads of {@code headDim}. */
+    public static boolean usesFused(Device device, int headDim) {
+        return device == Device.CUDA && FUSED_ON_CUDA
+                && AttentionKernels.dml_attention_supported(device.code, headDim) == 1;
+    }
+
+    /**
+     * The same function as {@link #multiHead} through the fused kernel of {@code q}'s device (on the CPU its
+     * twin, which exists to test the algorithm; the GEMM path is faster there). Gradients for q, k and v.
+     */
+    public static Tensor fused(Tensor q, Tensor k, Tensor v, int heads) {
+        Dims dm = Dims.of(q, k, v, heads);
+        Device device = q.device();
+        if (AttentionKernels.dml_attention_supported(device.code, dm.d) != 1) {
+            throw new IllegalArgumentException("fused attention: no " + device + " kernel for head dim " + dm.d
+                    + " (q " + q.describe() + ", " + heads + " heads)");
+        }
+        String what = "fused attention q " + q.describe() + " k " + k.describe() + " v " + v.describe() + " heads "
+                + heads;
+        float scale = (float) (1.0 / Math.sqrt(dm.d));
+        Tensor out = Tensor.empty(device, dm.b, dm.lq, dm.c);
+        Tensor lse = Tensor.empty(device, dm.b, heads, dm.lq);
+        Native.check(AttentionKernels.dml_attention_forward(device.code, q.address(), k.address(), v.address(),
+                out.address(), lse.address(), dm.b, heads, dm.lq, dm.lk, dm.d, scale), what);
+        if (!Tape.wants(q, k, v)) {
+            lse.close();
+            return out;
+        }
+        Tape.record("fusedAttention", out, new Tensor[] {q, k, v}, (dOut, grads) -> {
+            NormSupport.GradBuffers g = new NormSupport.GradBuffers(grads, q, k, v);
+            Tensor dq = g.get(0), dk = g.get(1), dv = g.get(2);
+            try (Tensor delta = Tensor.detachedEmpty(device, dm.b, heads, dm.lq)) {
+                Native.check(AttentionKernels.dml_attention_backward(device.code, q.address(), k.address(),
+                        v.address(), out.address(), dOut.address(), lse.address(), delta.address(), address(dq),
+                        address(dk), address(dv), dm.b, heads, dm.lq, dm.lk, dm.d, scale), what + " backward");
+            }
+            g.deliver();
+        });
+        return out;
+    }
+
+    private static long address(Tensor t) {
+        return t == null ? 0L : t.address();
+    }
 
     /**
      * {@code out_h = softmax(q_h k_h^T / sqrt(D)) v_h} for every head h, heads concatenated back along C.
@@ -33,6 +90,9 @@ public final class Attention {
     public static Tensor multiHead(Tensor q, Tensor k, Tensor v, int heads) {
         Dims dm = Dims.of(q, k, v, heads);
         Device device = q.device();
+        if (usesFused(device, dm.d)) {
+            return fused(q, k, v, heads);
+        }
         Blas blas = Backends.blas(device);
         String what = "multiHead q " + q.describe() + " k " + k.describe() + " v " + v.describe() + " heads " + heads;
         float scale = (float) (1.0 / Math.sqrt(dm.d));

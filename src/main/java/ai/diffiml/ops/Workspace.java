@@ -19,6 +19,38 @@ public final class Workspace {
 
     private Workspace() {}
 
+    /**
+     * Runs {@code body} with this thread's buffers replaced by those of {@code own} (a private workspace, e.g. one
+     * whose buffers a CUDA graph has baked in, which must not be freed or regrown by later calls of other shapes),
+     * then puts the thread's own buffers back.
+     */
+    static <T> T using(Workspace own, java.util.function.Supplier<T> body) {
+        Workspace previous = CURRENT.get();
+        CURRENT.set(own);
+        try {
+            return body.get();
+        } finally {
+            CURRENT.set(previous);
+        }
+    }
+
+    /** A workspace of its own, empty until used through {@link #using}; {@link #free()} releases it. */
+    static Workspace detached() {
+        return new Workspace();
+    }
+
+    /** Frees this workspace's buffers. */
+    void free() {
+        for (Tensor[] slots : new Tensor[][] {scratch, ones}) {
+            for (int i = 0; i < slots.length; i++) {
+                if (slots[i] != null) {
+                    slots[i].close();
+                    slots[i] = null;
+                }
+            }
+        }
+    }
+
     /** At least {@code floats} floats of uninitialised memory on {@code device}, valid until the next call. */
     static Tensor scratch(Device device, long floats) {
         Tensor[] slot = CURRENT.get().scratch;
@@ -49,14 +81,6 @@ public final class Workspace {
 
     /** Frees this thread's buffers on every device (the next op allocates them again). */
     public static void release() {
-        Workspace w = CURRENT.get();
-        for (Tensor[] slots : new Tensor[][] {w.scratch, w.ones}) {
-            for (int i = 0; i < slots.length; i++) {
-                if (slots[i] != null) {
-                    slots[i].close();
-                    slots[i] = null;
-                }
-            }
-        }
+        CURRENT.get().free();
     }
 }

@@ -49,7 +49,27 @@ class BenchCommandTest {
     }
 
     @Test
+    void batchCountsImagesPerCallInTheThroughput() throws Exception {
+        Path ck = LocalizeFixtures.diffImlCheckpoint(dir.resolve("ck"), 5);
+        Run r = PredictCommandTest.run("bench", "--model", ck.toString(), "--steps", "1", "--ensembles", "1",
+                "--batch", "2", "--warmup", "0", "--iterations", "1", "--device", "cpu");
+        assertEquals(0, r.exit(), r::toString);
+        String out = r.out();
+        assertTrue(out.contains("1 DDIM steps, batch 2"), out);
+        assertTrue(out.contains("N = 1, 2 images per call (1 UNet calls of batch 2)"), out);
+        Matcher total = Pattern.compile("end to end +[\\d.]+ +[\\d.]+ +([\\d.]+)").matcher(out);
+        Matcher fps = Pattern.compile("throughput ([\\d.]+) images/s").matcher(out);
+        assertTrue(total.find() && fps.find(), out);
+        // 2 images per call: throughput = 2000 / mean call latency in ms (both printed rounded).
+        double expected = 2000 / Double.parseDouble(total.group(1));
+        assertEquals(expected, Double.parseDouble(fps.group(1)), expected * 0.02, out);
+    }
+
+    @Test
     void badFlagsAreOneLineErrors() throws Exception {
+        CliExpectations.assertOneLineError(PredictCommandTest.run("bench", "--batch", "0"), "--batch >= 1");
+        CliExpectations.assertOneLineError(PredictCommandTest.run("bench", "--cuda-graphs", "--device", "cpu"),
+                "--cuda-graphs needs --device cuda");
         CliExpectations.assertOneLineError(PredictCommandTest.run("bench", "--steps", "0"), "--steps and"
                 + " --ensembles must be >= 1");
         CliExpectations.assertOneLineError(PredictCommandTest.run("bench", "--iterations", "0"), "--iterations");

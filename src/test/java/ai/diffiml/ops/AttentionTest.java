@@ -1,8 +1,13 @@
 package ai.diffiml.ops;
 
 import static ai.diffiml.testing.Close.assertClose;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import ai.diffiml.autograd.Tape;
+import ai.diffiml.backend.Backends;
+import ai.diffiml.backend.Device;
 import ai.diffiml.tensor.Scope;
 import ai.diffiml.tensor.Tensor;
 import ai.diffiml.testing.CudaTest;
@@ -10,6 +15,7 @@ import ai.diffiml.testing.DeviceParity;
 import ai.diffiml.testing.GradCheck;
 import ai.diffiml.testing.Rand;
 import java.util.Arrays;
+import java.util.function.Function;
 import org.junit.jupiter.api.Test;
 
 class AttentionTest {
@@ -115,6 +121,89 @@ class AttentionTest {
                 Tensor q = r.param(b, lq, c), k = r.param(b, lk, c), v = r.param(b, lk, c);
                 DeviceParity.check("multiHead " + Arrays.toString(cs),
                         in -> Attention.multiHead(in[0], in[1], in[2], heads), q, k, v);
+            }
+        }
+    }
+
+    // {B, Lq, Lk, heads, head dim}: odd lengths around the CUDA tiles (128 queries, 32 and 16 rows, 64 keys).
+    private static final int[][] FUSED_CASES = {{2, 37, 13, 3, 8}, {1, 129, 65, 2, 64}, {3, 5, 1, 1, 8},
+        {1, 17, 33, 5, 16}, {2, 31, 129, 2, 32}};
+
+    /** Output and the gradients of q, k and v from dOut, computed by {@code f}, with every allocation NaN-poisoned. */
+    private static float[][] forwardBackward(Function<Tensor[], Tensor> f, Tensor[] in,
+            float[] dOut) {
+        for (Tensor t : in) {
+            if (t.grad() != null) {
+                t.grad().close();
+                t.setGrad(null);
+            }
+        }
+        Tensor.poisonAllocations(true);
+        try (Scope s = Scope.open()) {
+            Tensor y = f.apply(in);
+            Tape.backward(y, Tensor.of(y.device(), dOut, y.shape()));
+            return new float[][] {y.toArray(), in[0].grad().toArray(), in[1].grad().toArray(), in[2].grad().toArray()};
+        } finally {
+            Tensor.poisonAllocations(false);
+        }
+    }
+
+    @Test
+    void fusedCpuTwinMatchesGemmPathForwardAndBackward() {
+        Rand r = new Rand(6);
+        for (int[] cs : FUSED_CASES) {
+            int b = cs[0], lq = cs[1], lk = cs[2], heads = cs[3], c = heads * cs[4];
+            try (Scope s = Scope.open()) {
+                Tensor[] in = {r.param(b, lq, c), r.param(b, lk, c), r.param(b, lk, c)};
+                float[] dOut = r.uniform(b * lq * c, -1, 1);
+                float[][] fused = forwardBackward(t -> Attention.fused(t[0], t[1], t[2], heads), in, dOut);
+                float[][] gemm = forwardBackward(t -> Attention.multiHead(t[0], t[1], t[2], heads), in, dOut);
+                String[] what = {"output", "dq", "dk", "dv"};
+                for (int i = 0; i < 4; i++) {
+                    assertClose("fused CPU vs GEMM " + what[i] + " " + Arrays.toString(cs), fused[i], gemm[i], 1e-5);
+                }
+            }
+        }
+    }
+
+    @Test
+    void fusedGradientMatchesFiniteDifferences() {
+        try (Scope s = Scope.open()) {
+            Rand r = new Rand(7);
+            Tensor q = r.param(2, 5, 16), k = r.param(2, 7, 16), v = r.param(2, 7, 16);
+            new GradCheck().check("fused attention", in -> Attention.fused(in[0], in[1], in[2], 2), q, k, v);
+            Tensor x = r.param(1, 6, 8);
+            new GradCheck().check("fused attention (x, x, x)", in -> Attention.fused(in[0], in[0], in[0], 1), x);
+        }
+    }
+
+    @Test
+    void cudaFusedKernelCoversTheModelsHeadDims() {
+        // Without CUDA loaded the device reports no fused kernel, so multiHead stays on the GEMM path everywhere.
+        for (int d : new int[] {8, 64}) {
+            if (Backends.cudaAvailable()) {
+                assertTrue(Attention.usesFused(Device.CUDA, d), "head dim " + d);
+            } else {
+                assertFalse(Attention.usesFused(Device.CUDA, d), "head dim " + d);
+            }
+            assertFalse(Attention.usesFused(Device.CPU, d), "CPU head dim " + d);
+        }
+    }
+
+    @CudaTest
+    void cudaFusedKernelMatchesCpuGemmPathOnOddShapes() {
+        Rand r = new Rand(8);
+        for (int[] cs : FUSED_CASES) {
+            int b = cs[0], lq = cs[1], lk = cs[2], heads = cs[3], c = heads * cs[4];
+            try (Scope s = Scope.open()) {
+                Tensor q = r.param(b, lq, c), k = r.param(b, lk, c), v = r.param(b, lk, c);
+                // multiHead takes the fused kernel on CUDA (these head dims have one) and the GEMM path on the CPU.
+                DeviceParity.check("fused attention " + Arrays.toString(cs), in -> {
+                    if (in[0].device() == Device.CUDA && !Attention.usesFused(Device.CUDA, cs[4])) {
+                        throw new AssertionError("CUDA has no fused kernel for head dim " + cs[4]);
+                    }
+                    return Attention.multiHead(in[0], in[1], in[2], heads);
+                }, q, k, v);
             }
         }
     }

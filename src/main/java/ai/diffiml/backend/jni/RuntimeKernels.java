@@ -32,6 +32,21 @@ public final class RuntimeKernels {
 
     public static native int dml_synchronize(int dev);
 
+    public static native long dml_cuda_stream();
+
+    /** Fills out[0..5]: bytes in use, pool bytes, their peaks, free and total device memory. */
+    public static native int dml_cuda_memory(@Cast("int64_t*") long[] out);
+
+    public static native int dml_cuda_memory_reset_peak();
+
+    public static native int dml_cuda_graph_begin();
+
+    public static native int dml_cuda_graph_end(@Cast("int64_t*") long[] exec);
+
+    public static native int dml_cuda_graph_launch(long exec);
+
+    public static native int dml_cuda_graph_destroy(long exec);
+
     public static native long dml_malloc(int dev, long bytes);
 
     public static native int dml_free(int dev, long address);
