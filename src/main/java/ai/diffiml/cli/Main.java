@@ -33,7 +33,34 @@ public final class Main implements Callable<Integer> {
     }
 
     public static void main(String[] args) {
-        System.exit(commandLine().execute(args));
+        System.exit(execute(commandLine(), args, new PrintWriter(System.err, true)));
+    }
+
+    /**
+     * Runs {@code cl} on {@code args} as {@link #main} does: an {@link OutOfMemoryError} (a tensor the host or the
+     * GPU could not allocate, or the Java heap) becomes one line on {@code err} saying what was asked and what to
+     * change, with exit code 1, instead of a stack trace.
+     */
+    static int execute(CommandLine cl, String[] args, PrintWriter err) {
+        try {
+            return cl.execute(args);
+        } catch (OutOfMemoryError e) {
+            return fail(err, outOfMemory(e), 1);
+        }
+    }
+
+    /** The one-line message for an {@link OutOfMemoryError}: what could not be allocated and the advice. */
+    static String outOfMemory(OutOfMemoryError e) {
+        String what = String.valueOf(e.getMessage());
+        String advice;
+        if (what.contains("cudaMalloc") || what.toLowerCase(java.util.Locale.ROOT).contains(" on cuda")) {
+            advice = "the GPU's memory is full: use a smaller --batch (or --resolution, --ensemble), or --device cpu";
+        } else if (what.contains("Java heap space") || what.contains("array size")) {
+            advice = "the Java heap is full: give the JVM more (java -Xmx<size> -jar ...), or use a smaller --batch";
+        } else {
+            advice = "the machine's memory is full: use a smaller --batch (or --resolution, --ensemble)";
+        }
+        return "out of memory: " + what + "; " + advice;
     }
 
     /** The command line with its error handling, as {@link #main} runs it. */

@@ -232,6 +232,7 @@ public final class TrainCommand implements Callable<Integer> {
     }
 
     private int newRun(Device dev) throws IOException {
+        TrainingRanges.check(lr, batch, resolution, epochs);
         String v = variant != null ? variant : preset.variant;
         int res = resolution != null ? resolution : preset.resolution;
         boolean diffusion = head.equals("diffusion");

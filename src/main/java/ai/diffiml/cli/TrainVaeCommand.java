@@ -80,6 +80,7 @@ public final class TrainVaeCommand implements Callable<Integer> {
     public Integer call() {
         PrintWriter err = spec.commandLine().getErr();
         try {
+            TrainingRanges.check(lr, batch, resolution, epochs);
             threads.apply();
             Device dev = device.resolve();
             ModelConfig config = ModelConfig.paper().withResolution(resolution);

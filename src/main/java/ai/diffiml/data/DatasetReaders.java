@@ -11,6 +11,7 @@ import java.io.IOException;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.InvalidPathException;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -196,7 +197,9 @@ public final class DatasetReaders {
                         + " got " + abbreviate(entry.toString()));
             }
             String image = entry.get(0).asText(), mask = entry.get(1).asText();
-            samples.add(new Sample(image, resolve(base, image), mask.equals("Negative") ? null : resolve(base, mask)));
+            String where = "entry " + (i + 1);
+            samples.add(new Sample(image, resolve(file, base, where, image),
+                    mask.equals("Negative") ? null : resolve(file, base, where, mask)));
         }
         if (samples.isEmpty()) {
             throw new DatasetException(file, "the list is empty");
@@ -252,7 +255,8 @@ public final class DatasetReaders {
             if (hasMask && label != null && label == 0) {
                 LOG.warn("{}:{}: label 0 (authentic) but a mask is given: the mask is used", file, n + 1);
             }
-            samples.add(new Sample(parts[0], resolve(base, parts[0]), hasMask ? resolve(base, parts[1]) : null));
+            samples.add(new Sample(parts[0], resolve(file, base, where, parts[0]),
+                    hasMask ? resolve(file, base, where, parts[1]) : null));
         }
         if (samples.isEmpty()) {
             throw new DatasetException(file, "the list has no entries");
@@ -333,8 +337,14 @@ public final class DatasetReaders {
         return parent == null ? Path.of("") : parent;
     }
 
-    private static Path resolve(Path base, String path) {
-        Path p = Path.of(path);
+    private static Path resolve(Path list, Path base, String where, String path) throws DatasetException {
+        Path p;
+        try {
+            p = Path.of(path);
+        } catch (InvalidPathException e) {
+            throw new DatasetException(list, where + ": '" + abbreviate(path.replace("\0", "\\0"))
+                    + "' is not a valid path here (" + e.getReason() + ")");
+        }
         return p.isAbsolute() ? p : base.resolve(p).normalize();
     }
 

@@ -60,6 +60,13 @@ public final class ImageFiles {
             "jpg", "jpeg", "jpe", "jfif", "png", "tif", "tiff", "bmp", "dib", "gif", "webp", "pbm", "pgm", "ppm",
             "pnm", "wbmp");
 
+    /**
+     * Largest image decoded, in pixels (2^28, e.g. 16384 x 16384; a 12000 x 9000 photo is 108 M): a file whose header
+     * declares more is refused before anything is allocated for its pixels (768 MB as 8-bit BGR, four times that as
+     * the int raster javax.imageio would allocate).
+     */
+    public static final long MAX_PIXELS = 1L << 28;
+
     private ImageFiles() {}
 
     /** Whether {@code file}'s name has an image extension (and is not a hidden file such as {@code ._x.jpg}). */
@@ -116,6 +123,7 @@ public final class ImageFiles {
 
     /** {@link #readImage} on bytes already in memory; {@code file} names them in errors. */
     public static Mat decodeImage(byte[] bytes, Path file) throws UnreadableImageException {
+        requireSaneSize(bytes, file);
         Mat decoded = opencvDecode(bytes, IMREAD_COLOR | IMREAD_ANYDEPTH | IMREAD_IGNORE_ORIENTATION);
         if (decoded == null) {
             return fromBufferedImage(imageIoRead(bytes, file));
@@ -150,6 +158,7 @@ public final class ImageFiles {
 
     /** {@link #readMask} on bytes already in memory; {@code file} names them in errors. */
     public static Mat decodeMask(byte[] bytes, Path file) throws UnreadableImageException {
+        requireSaneSize(bytes, file);
         Mat decoded = opencvDecode(bytes, IMREAD_UNCHANGED);
         if (decoded == null) {
             return binarise(imageIoRead(bytes, file));
@@ -158,6 +167,35 @@ public final class ImageFiles {
             return binarise(decoded, file);
         } finally {
             decoded.close();
+        }
+    }
+
+    /**
+     * Refuses an image whose header (read by javax.imageio, which parses the headers of PNG, JPEG, BMP, GIF, TIFF and
+     * WBMP without decoding) declares more than {@link #MAX_PIXELS}. Formats it cannot parse are left to the
+     * decoders (OpenCV refuses more than 2^30 pixels itself).
+     */
+    private static void requireSaneSize(byte[] bytes, Path file) throws UnreadableImageException {
+        long width, height;
+        try (ImageInputStream in = new MemoryCacheImageInputStream(new ByteArrayInputStream(bytes))) {
+            Iterator<ImageReader> readers = ImageIO.getImageReaders(in);
+            if (!readers.hasNext()) {
+                return;
+            }
+            ImageReader reader = readers.next();
+            try {
+                reader.setInput(in, true, true);
+                width = reader.getWidth(0);
+                height = reader.getHeight(0);
+            } finally {
+                reader.dispose();
+            }
+        } catch (IOException | RuntimeException e) {
+            return; // an unreadable header: the decoders say what is wrong
+        }
+        if (width * height > MAX_PIXELS) {
+            throw new UnreadableImageException(file, "declares " + width + " x " + height + " pixels, more than the "
+                    + MAX_PIXELS / 1_000_000 + " megapixels this reader decodes");
         }
     }
 

@@ -567,6 +567,8 @@ public final class Checkpoint {
                 } else if (t.isInteger() || !Arrays.equals(t.shape(), p.shape())) {
                     problems.add(prefix + name + ": " + t.storedAs() + " " + Shapes.str(t.shape())
                             + ", the parameter is F32 " + Shapes.str(p.shape()));
+                } else if (t.nonFinite() != null) {
+                    problems.add(prefix + name + ": " + t.nonFinite());
                 }
             }
             LoadedTensor step = tensors.get(STEP + name);

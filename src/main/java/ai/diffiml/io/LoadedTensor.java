@@ -109,6 +109,28 @@ public final class LoadedTensor {
     }
 
     /**
+     * Null when every value is finite (always for integers); otherwise what is wrong, for an error message: e.g.
+     * {@code "3 non-finite values (the first, NaN, at index 17)"}.
+     */
+    public String nonFinite() {
+        if (floats == null) {
+            return null;
+        }
+        int first = -1;
+        long count = 0;
+        for (int i = 0; i < floats.length; i++) {
+            if (!Float.isFinite(floats[i])) {
+                if (first < 0) {
+                    first = i;
+                }
+                count++;
+            }
+        }
+        return count == 0 ? null : count + " non-finite value" + (count == 1 ? "" : "s") + " (the first, "
+                + floats[first] + ", at index " + first + ")";
+    }
+
+    /**
      * The values as float32: the backing array for a floating-point tensor, a converted copy for an integer one.
      * Throws when an integer is not exactly representable in float32 (beyond 2^24 in magnitude, unless it happens
      * to be a representable value).

@@ -10,8 +10,9 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Moves named weights between a {@link Module}'s state dict and host tensors. Loading checks every name, shape and
- * type first and reports all mismatches at once (missing, unexpected, wrong shape, integer data); only then are
+ * Moves named weights between a {@link Module}'s state dict and host tensors. Loading checks every name, shape, type
+ * and value first and reports all mismatches at once (missing, unexpected, wrong shape, integer data, NaN or
+ * infinite values, with the tensor's name); only then are
  * values copied, so a failed load leaves the module as it was.
  */
 public final class ModuleWeights {
@@ -43,6 +44,8 @@ public final class ModuleWeights {
             } else if (!java.util.Arrays.equals(w.shape(), e.getValue().shape())) {
                 problems.add(e.getKey() + ": shape " + Shapes.str(w.shape()) + " in the file, "
                         + Shapes.str(e.getValue().shape()) + " in the model");
+            } else if (w.nonFinite() != null) {
+                problems.add(e.getKey() + ": " + w.nonFinite());
             }
         }
         List<String> unexpected = new ArrayList<>();

@@ -328,17 +328,33 @@ final class RestrictedUnpickler {
     }
 
     /**
-     * {@code key} if Python could hash it (so it may be a dict key or set item), else a refusal. Mutable containers
-     * are not hashable; refusing them also keeps self-containing structures out of Java's hashCode.
+     * {@code key} if it may be a dict key or set item, else a refusal. Mutable containers are not hashable in Python.
+     * Of the hashable values, this reader takes scalars (None, bools, ints, floats, str, bytes) and tuples of
+     * scalars, which is all a state dict or a training script's metadata uses as keys: nested tuples and frozensets
+     * as keys are refused too, because Java hashes them recursively and without caching, so a pickle of a few KB
+     * nesting tuples thousands deep, or sharing one tuple at every level, would overflow the stack or never finish.
      */
     static Object hashable(Object key) {
         if (key instanceof ArrayList || key instanceof Map || key instanceof LinkedHashSet) {
             throw new PickleError("unhashable " + describe(key) + " used as a dict key or set item");
         }
         if (key instanceof List<?> tuple) {
-            tuple.forEach(RestrictedUnpickler::hashable);
+            for (Object item : tuple) {
+                if (!isScalar(item)) {
+                    throw new PickleError("a tuple holding " + describe(item) + " used as a dict key or set item"
+                            + " (this reader takes scalars and tuples of scalars as keys)");
+                }
+            }
+        } else if (!isScalar(key)) {
+            throw new PickleError(describe(key) + " used as a dict key or set item (this reader takes scalars and"
+                    + " tuples of scalars as keys)");
         }
         return key;
+    }
+
+    private static boolean isScalar(Object o) {
+        return o == null || o instanceof Boolean || o instanceof Long || o instanceof BigInteger
+                || o instanceof Double || o instanceof String || o instanceof byte[];
     }
 
     private static List<Object> hashable(List<Object> items) {

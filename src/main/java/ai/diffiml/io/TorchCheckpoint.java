@@ -55,7 +55,10 @@ import java.util.zip.ZipFile;
  * <p>Tensors become {@link LoadedTensor}s: the elements selected by offset, size and stride are gathered from the
  * storage (so non-contiguous tensors and tensors sharing one storage each get their own contiguous copy), floating
  * types as float32 and integer types as long. Each storage entry is read once, however many tensors share it;
- * a single storage must be under 2 GB. The state dict's {@code _metadata} attribute (per-module version numbers,
+ * a single storage must be under 2 GB. Sizes are checked before anything is allocated: the tensors of one file may
+ * hold at most {@value #EXPANDED_ELEMENTS} elements more than its storages (only expanded, stride-0 views hold more
+ * than their storage), and a state dict nests at most {@value #MAX_DEPTH} containers deep; dict keys are scalars or
+ * tuples of scalars. The state dict's {@code _metadata} attribute (per-module version numbers,
  * set by BUILD) is not kept.
  */
 public final class TorchCheckpoint {
@@ -67,6 +70,16 @@ public final class TorchCheckpoint {
     private static final String NAMESPACE = "Namespace";
     /** Wrapper keys under which training scripts commonly store the state dict, in the order they are tried. */
     private static final List<String> STATE_DICT_KEYS = List.of("state_dict", "model_state_dict", "model");
+    /** Deepest nesting of containers in a state dict (real ones nest a few levels). */
+    static final int MAX_DEPTH = 100;
+    /** Most values walked while flattening a state dict. */
+    static final long MAX_VISITS = 10_000_000;
+    /**
+     * Elements the tensors of one file may hold beyond the elements of its storages: tensors are views of storages,
+     * so only overlapping views (stride 0, from {@code expand}) can hold more, and a pickle of a few bytes could
+     * otherwise ask for billions of elements over a one-element storage.
+     */
+    static final long EXPANDED_ELEMENTS = 1L << 24;
 
     private final Path file;
     private final Object root;
@@ -154,16 +167,29 @@ public final class TorchCheckpoint {
             }
         }
         Map<String, LoadedTensor> out = new LinkedHashMap<>();
-        flatten("", sd, out, new IdentityHashMap<>());
+        flatten("", sd, out, new IdentityHashMap<>(), new long[1]);
         if (out.isEmpty()) {
             throw new WeightFileException(file, "no tensors in the state dict (top-level keys: " + top.keySet() + ")");
         }
         return Collections.unmodifiableMap(out);
     }
 
-    /** Depth-first flattening; {@code path} maps the containers being walked to their names, to refuse cycles. */
-    private void flatten(String prefix, Object value, Map<String, LoadedTensor> out, Map<Object, String> path)
-            throws WeightFileException {
+    /**
+     * Depth-first flattening; {@code path} maps the containers being walked to their names, to refuse cycles, and
+     * bounds the depth ({@value #MAX_DEPTH}); {@code visits} counts the values walked, bounded by
+     * {@value #MAX_VISITS} (a pickle that shares one container at every level would otherwise be walked 2^depth
+     * times).
+     */
+    private void flatten(String prefix, Object value, Map<String, LoadedTensor> out, Map<Object, String> path,
+            long[] visits) throws WeightFileException {
+        if (++visits[0] > MAX_VISITS) {
+            throw new WeightFileException(file, "the state dict holds more than " + MAX_VISITS
+                    + " values (containers shared many times over?): not a state dict this reader takes");
+        }
+        if (path.size() > MAX_DEPTH) {
+            throw new WeightFileException(file, "'" + abbreviate(prefix) + "' is nested more than " + MAX_DEPTH
+                    + " containers deep: not a state dict this reader takes");
+        }
         if (value instanceof LoadedTensor t) {
             if (out.putIfAbsent(prefix, t.withName(prefix)) != null) {
                 throw new WeightFileException(file, "two tensors flatten to the name '" + prefix + "'");
@@ -180,15 +206,19 @@ public final class TorchCheckpoint {
         }
         if (value instanceof Map<?, ?> m) {
             for (Map.Entry<?, ?> e : m.entrySet()) {
-                flatten(join(prefix, String.valueOf(e.getKey())), e.getValue(), out, path);
+                flatten(join(prefix, String.valueOf(e.getKey())), e.getValue(), out, path, visits);
             }
         } else {
             List<?> l = (List<?>) value;
             for (int i = 0; i < l.size(); i++) {
-                flatten(join(prefix, Integer.toString(i)), l.get(i), out, path);
+                flatten(join(prefix, Integer.toString(i)), l.get(i), out, path, visits);
             }
         }
         path.remove(value);
+    }
+
+    private static String abbreviate(String s) {
+        return s.length() <= 80 ? s : s.substring(0, 77) + "...";
     }
 
     private static String join(String prefix, String key) {
@@ -283,6 +313,8 @@ public final class TorchCheckpoint {
         private final String prefix;
         private final ByteOrder order;
         private final Map<String, Storage> loaded = new HashMap<>();
+        /** Elements of the storages loaded, and of the tensors rebuilt so far. */
+        private long storageElements, tensorElements;
 
         Storages(ZipFile zip, String prefix, ByteOrder order) {
             this.zip = zip;
@@ -363,6 +395,7 @@ public final class TorchCheckpoint {
                         + " declares " + numel + " x " + dtype + " ("
                         + BigInteger.valueOf(numel).multiply(BigInteger.valueOf(dtype.bytes)) + " bytes)");
             }
+            storageElements += numel;
             return new Storage(key, name, dtype, numel, ByteBuffer.wrap(b).order(order));
         }
 
@@ -454,6 +487,13 @@ public final class TorchCheckpoint {
                         + Arrays.toString(size) + " and stride " + Arrays.toString(stride)
                         + " reach element " + last + ", past the storage's " + s.numel);
             }
+            if (tensorElements + numel > storageElements + EXPANDED_ELEMENTS) {
+                throw new PickleError(g + " on " + s + ": size " + Arrays.toString(size) + " and stride "
+                        + Arrays.toString(stride) + " make " + numel + " elements; with the tensors before it that is"
+                        + " more than the file's storages hold (" + storageElements + ") plus " + EXPANDED_ELEMENTS
+                        + " for expanded views");
+            }
+            tensorElements += numel;
             return gather(s, offset, size, stride, (int) numel);
         }
 

@@ -70,6 +70,9 @@ public record RunConfig(String format, String created, String head, String prese
             throw new IllegalArgumentException(file + ": not a training run config: "
                     + String.valueOf(e.getMessage()).replaceAll("\\s*\\R\\s*", " "));
         }
+        if (c == null) { // the JSON literal null
+            throw new IllegalArgumentException(file + ": not a training run config (null instead of an object)");
+        }
         if (!FORMAT.equals(c.format()) || (c.model() == null) == (c.segformer() == null) || c.train() == null) {
             throw new IllegalArgumentException(file + ": not a training run config (format '" + c.format()
                     + "', expected '" + FORMAT + "' with one model config and training settings)");

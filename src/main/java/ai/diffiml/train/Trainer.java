@@ -41,6 +41,13 @@ import org.slf4j.LoggerFactory;
  *
  * <p>A run stops early, at a step boundary and with {@code last/} written, when {@link #requestStop()} is called
  * (e.g. from a Ctrl-C hook) or the settings' time limit has passed.
+ *
+ * <p><b>Bad numbers.</b> A step whose loss or global gradient norm is NaN or infinite changes nothing: no optimizer
+ * update (weights and AdamW moments stay as they were), the BatchNorm statistics its forward moved are put back,
+ * its batch is consumed and the step counted, a WARN line
+ * and the step's metrics record ({@code "skipped"}: the reason, {@code "skipped_steps"}: the run's count so far)
+ * say so. After {@link #maxBadSteps} such steps in a row the run stops with an {@link IllegalStateException}
+ * naming the step, the reason and the last checkpoint. Skipping is deterministic, so resume stays exact.
  */
 public final class Trainer {
     private static final Logger LOG = LoggerFactory.getLogger(Trainer.class);
@@ -118,7 +125,11 @@ public final class Trainer {
     private final TrainSettings settings;
     private final RunFolder run;
     private final Device device;
+    /** Consecutive non-finite steps after which a run stops, unless {@link #maxBadSteps(int)} says otherwise. */
+    public static final int DEFAULT_MAX_BAD_STEPS = 5;
+
     private Listener listener = r -> {};
+    private int maxBadSteps = DEFAULT_MAX_BAD_STEPS;
     private volatile boolean stopRequested;
 
     /**
@@ -137,6 +148,19 @@ public final class Trainer {
 
     public Trainer listener(Listener l) {
         this.listener = Objects.requireNonNull(l, "listener");
+        return this;
+    }
+
+    /**
+     * Stops the run after {@code n} consecutive steps with a non-finite loss or gradient norm (each is skipped);
+     * 1 stops at the first. Default {@value #DEFAULT_MAX_BAD_STEPS}.
+     */
+    public Trainer maxBadSteps(int n) {
+        if (n < 1) {
+            throw new IllegalArgumentException("the number of bad steps in a row that stops a run must be >= 1, got "
+                    + n);
+        }
+        this.maxBadSteps = n;
         return this;
     }
 
@@ -200,6 +224,10 @@ public final class Trainer {
         double lastLoss = Double.NaN, lastLr;
         PixelF1.Summary lastVal;
         ValidationScores.Summary lastSummary, baselineAll, baselineCentred;
+        /** Why the step just done was skipped (null: it was not); skipped steps in a row and in all. */
+        String skipped;
+        int badInARow;
+        long badSteps;
 
         Loop(Start start, int perEpoch, LrSchedule schedule) {
             this.perEpoch = perEpoch;
@@ -269,40 +297,64 @@ public final class Trainer {
             opt.setLr((float) lr);
             task.trainMode();
             long t0 = System.nanoTime();
-            double loss, gradNorm;
+            double loss, gradNorm = Double.NaN;
             Map<String, Double> terms = new LinkedHashMap<>();
             int batchSize;
+            String bad = null;
+            // the forward updates BatchNorm statistics in training mode; a skipped step must not keep them (a NaN
+            // forward would leave NaN statistics behind)
+            Map<String, Tensor> buffers = task.model().namedBuffers();
+            Map<String, float[]> before = new LinkedHashMap<>();
+            buffers.forEach((name, b) -> before.put(name, b.toArray()));
             try (Scope scope = Scope.open(); Batch batch = train.batch(epoch, index, device)) {
                 batchSize = batch.size();
                 Task.StepLoss l = task.loss(batch, step, settings.seed());
                 loss = l.total().item();
                 l.terms().forEach((k, v) -> terms.put(k, (double) v.item()));
                 if (!Double.isFinite(loss)) {
-                    throw diverged("the loss is " + loss);
+                    bad = "the loss is " + loss;
+                } else {
+                    Tape.backward(l.total());
+                    List<Tensor> params = opt.parameters();
+                    gradNorm = settings.clipNorm() > 0 ? GradClip.clipGradNorm(params, settings.clipNorm())
+                            : GradClip.gradNorm(params);
+                    if (!Double.isFinite(gradNorm)) {
+                        bad = "the gradient norm is " + gradNorm;
+                    } else {
+                        opt.step();
+                    }
                 }
-                Tape.backward(l.total());
-                List<Tensor> params = opt.parameters();
-                gradNorm = settings.clipNorm() > 0 ? GradClip.clipGradNorm(params, settings.clipNorm())
-                        : GradClip.gradNorm(params);
-                if (!Double.isFinite(gradNorm)) {
-                    throw diverged("the gradient norm is " + gradNorm);
-                }
-                opt.step();
             } finally {
                 Tape.clear();
-                opt.zeroGrad();
+                opt.zeroGrad(); // a skipped step's gradients go with it
+            }
+            if (bad != null) {
+                buffers.forEach((name, b) -> b.copyFrom(before.get(name)));
             }
             double seconds = (System.nanoTime() - t0) / 1e9;
             step++;
             images += batchSize;
             trainSeconds += seconds;
-            lastLoss = loss;
             lastLr = lr;
+            skipped = bad;
+            if (bad == null) {
+                badInARow = 0;
+                lastLoss = loss;
+            } else {
+                badInARow++;
+                badSteps++;
+                if (badInARow >= maxBadSteps) {
+                    throw diverged(bad + " (" + badInARow + " steps in a row with a non-finite loss or gradient, "
+                            + badSteps + " skipped in this session)");
+                }
+                LOG.warn("step {}: {}; step skipped, no update ({} in a row, {} in this session; the run stops at {}"
+                        + " in a row)", step, bad, badInARow, badSteps, maxBadSteps);
+            }
             return new StepReport(step, epoch, index, loss, terms, lr, gradNorm, batchSize / seconds);
         }
 
         private IllegalStateException diverged(String what) {
-            return new IllegalStateException("training diverged at step " + (step + 1) + ": " + what
+            return new IllegalStateException("training diverged at step " + step + ": " + what
                     + (savedAt >= 0 ? "; the last checkpoint is " + run.last() + " (step " + savedAt + ")" : ""));
         }
 
@@ -318,6 +370,12 @@ public final class Trainer {
             m.put("grad_norm", r.gradNorm());
             m.put("images_per_s", r.imagesPerSecond());
             m.put("time_s", elapsed());
+            if (skipped != null) {
+                m.put("skipped", skipped);
+            }
+            if (badSteps > 0) {
+                m.put("skipped_steps", badSteps);
+            }
             return m;
         }
 

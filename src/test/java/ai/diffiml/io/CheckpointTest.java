@@ -412,6 +412,36 @@ class CheckpointTest {
     }
 
     @Test
+    void refusesWeightsAndOptimizerStateHoldingNaNOrInfinityNamingTheTensor() throws IOException {
+        Path nan = withEditedWeights(t -> {
+            LoadedTensor w = t.get("unet.concat.weight");
+            float[] v = w.floats().clone();
+            v[5] = Float.NaN;
+            v[9] = Float.POSITIVE_INFINITY;
+            t.put(w.name(), LoadedTensor.ofFloats(w.name(), w.shape(), v));
+        });
+        assertOneLine(loadFails(nan), nan.resolve(Checkpoint.MODEL_FILE), "does not fit the model config",
+                "unet.concat.weight: 2 non-finite values (the first, NaN, at index 5)");
+
+        Path ckpt = dir.resolve("opt-nan");
+        try (DiffIml m = model(10); AdamW opt = trainedOptimizer(m, 11)) {
+            Checkpoint.save(ckpt, m, opt, Checkpoint.Progress.of(2, 0));
+            Path file = ckpt.resolve(Checkpoint.OPTIMIZER_FILE);
+            Safetensors.Contents c = Safetensors.read(file);
+            Map<String, LoadedTensor> tensors = new LinkedHashMap<>(c.tensors());
+            LoadedTensor sq = tensors.get("exp_avg_sq/unet.conv_out.weight");
+            float[] v = sq.floats().clone();
+            v[0] = Float.NEGATIVE_INFINITY;
+            tensors.put(sq.name(), LoadedTensor.ofFloats(sq.name(), sq.shape(), v));
+            Safetensors.write(file, new ArrayList<>(tensors.values()), c.metadata());
+            WeightFileException e = assertThrows(WeightFileException.class, () -> Checkpoint.loadOptimizer(ckpt, m,
+                    opt));
+            assertOneLine(e, file, "exp_avg_sq/unet.conv_out.weight: 1 non-finite value (the first, -Infinity, at"
+                    + " index 0)");
+        }
+    }
+
+    @Test
     void refusesOptimizerStateThatDoesNotFit() throws IOException {
         Path ckpt = dir.resolve("opt");
         try (DiffIml m = model(10); AdamW opt = trainedOptimizer(m, 11)) {

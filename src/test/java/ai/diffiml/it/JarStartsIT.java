@@ -98,4 +98,21 @@ class JarStartsIT {
             assertTrue(Files.size(dir.resolve("out").resolve(file)) > 0, file);
         }
     }
+
+    @Test
+    void aTruncatedImageGivesOurOneLineReasonAndNoOpenCvWarning(@TempDir Path dir) throws Exception {
+        // OpenCV's PNG codec logs "[ WARN:0@0.1] global grfmt_png.cpp:... " on stderr for a truncated file unless
+        // silenced; the user should see only the line that says what was skipped and why.
+        Path checkpoint = LocalizeFixtures.diffImlCheckpoint(dir.resolve("ck"), 1);
+        Path in = dir.resolve("in");
+        Path good = LocalizeFixtures.png(in.resolve("photo.png"), 50, 40, 2);
+        byte[] bytes = Files.readAllBytes(good);
+        Path broken = in.resolve("broken.png");
+        Files.write(broken, java.util.Arrays.copyOf(bytes, bytes.length / 3));
+        Run r = runJar("predict", in.toString(), "--out", dir.resolve("out").toString(), "--checkpoint",
+                checkpoint.toString(), "--steps", "1", "--ensemble", "1", "--device", "cpu");
+        assertEquals(3, r.exit(), r::toString);
+        assertTrue(r.err().contains("skipped " + broken + ": corrupt or truncated PNG data"), r::toString);
+        assertTrue(!r.err().contains("WARN") && !r.err().contains("grfmt"), r::toString); // beside the progress bar
+    }
 }
