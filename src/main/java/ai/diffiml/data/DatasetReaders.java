@@ -249,7 +249,7 @@ public final class DatasetReaders {
             }
             if (!hasMask && label != null && label == 1) {
                 LOG.warn("{}:{}: tampered (label 1) but no mask (None): left out, it has no ground truth", file, n + 1);
-                missing.add(resolve(base, parts[0]));
+                missing.add(resolve(file, base, where, parts[0]));
                 continue;
             }
             if (hasMask && label != null && label == 0) {
