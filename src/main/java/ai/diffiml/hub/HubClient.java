@@ -120,6 +120,15 @@ public final class HubClient {
                 return resolve(ref.withFile(c));
             } catch (HubException.EntryNotFound absent) {
                 // try the next candidate
+            } catch (HubException.Unreachable e) {
+                for (String other : candidates) { // another candidate may be in the cache
+                    Path p = cached(ref.withFile(other), cache);
+                    if (p != null) {
+                        listener.note(ref + ": the Hub cannot be reached; using the cached " + p);
+                        return p;
+                    }
+                }
+                throw e;
             }
         }
         List<String> files = listFiles(ref);
@@ -153,7 +162,8 @@ public final class HubClient {
                 listener.note(ref + ": the Hub cannot be reached (" + e.getMessage() + "); using the cached " + p);
                 return p;
             }
-            throw new HubException(ref + ": cannot reach the Hub at " + settings.endpoint() + " (" + e.getMessage()
+            throw new HubException.Unreachable(ref + ": cannot reach the Hub at " + settings.endpoint() + " ("
+                    + e.getMessage()
                     + "); no network? use a local file, or set HF_HUB_OFFLINE=1 to take files already in the cache "
                     + settings.cache(), e);
         }
@@ -360,7 +370,7 @@ public final class HubClient {
             } catch (Unreachable e) {
                 lastProblem = e.getMessage();
                 if (attempts == 1 && have == 0) {
-                    throw new HubException(ref + ": cannot download from " + m.location().getHost() + " ("
+                    throw new HubException.Unreachable(ref + ": cannot download from " + m.location().getHost() + " ("
                             + e.getMessage() + "); no network? use a local file, or set HF_HUB_OFFLINE=1", e);
                 }
                 continue;

@@ -12,6 +12,13 @@ public class HubException extends IOException {
         super(message, cause);
     }
 
+    /** The Hub could not be reached (no connection, a time-out) and the file is not in the cache. */
+    public static final class Unreachable extends HubException {
+        public Unreachable(String message, Throwable cause) {
+            super(message, cause);
+        }
+    }
+
     /** The repository and revision exist but hold no such file (HTTP 404, EntryNotFound). */
     public static final class EntryNotFound extends HubException {
         public EntryNotFound(String message) {

@@ -129,6 +129,17 @@ class HubClientTest {
     }
 
     @Test
+    void withTheHubUnreachableACachedLaterCandidateIsTaken() throws Exception {
+        byte[] bin = bytes(4000, 3);
+        hub.put("org/old-style", "pytorch_model.bin", bin, true);
+        Path cached = client(settings()).resolve(HubReference.parse("hf:org/old-style"), HubFiles.MODEL_WEIGHTS);
+        hub.close();
+        assertEquals(cached, client(settings()).resolve(HubReference.parse("hf:org/old-style"),
+                HubFiles.MODEL_WEIGHTS));
+        assertTrue(notes.stream().anyMatch(n -> n.contains("using the cached " + cached)), notes::toString);
+    }
+
+    @Test
     void offlineWithoutTheFileSaysWhatToDo() {
         HubException e = assertThrows(HubException.class, () -> client(settings().withOffline(true))
                 .resolve(HubReference.parse("hf:" + REPO), HubFiles.MODEL_WEIGHTS));
