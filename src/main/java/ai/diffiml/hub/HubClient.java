@@ -5,13 +5,11 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.net.ConnectException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpHeaders;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.net.http.HttpTimeoutException;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
 import java.nio.charset.StandardCharsets;
@@ -232,9 +230,7 @@ public final class HubClient {
     private <T> HttpResponse<T> send(HttpRequest r, HttpResponse.BodyHandler<T> handler) throws IOException {
         try {
             return http.send(r, handler);
-        } catch (ConnectException | HttpTimeoutException e) {
-            throw new Unreachable(describe(e), e);
-        } catch (IOException e) {
+        } catch (IOException e) { // refused, unresolved, timed out, reset: the network cannot be used
             throw new Unreachable(describe(e), e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
