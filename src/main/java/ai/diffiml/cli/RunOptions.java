@@ -38,7 +38,8 @@ public final class RunOptions {
 
     @Option(names = "--teacher", paramLabel = "<file>",
             description = "Stable Diffusion VAE weights (sd-vae-ft-mse diffusion_pytorch_model.safetensors) to"
-                    + " distil the LightVAE from in stage 1.")
+                    + " distil the LightVAE from in stage 1; or hf:OWNER/REPO[@REV][:FILE] from the Hugging Face Hub (e.g."
+                    + " hf:stabilityai/sd-vae-ft-mse).")
     Path teacher;
 
     /** Where the built-in synthetic datasets live (relative to the working folder) when no --data is given. */

@@ -4,6 +4,7 @@ import ai.diffiml.backend.Device;
 import ai.diffiml.data.AugmentationPreset;
 import ai.diffiml.data.BatchSource;
 import ai.diffiml.data.DatasetSummary;
+import ai.diffiml.hub.HubFiles;
 import ai.diffiml.model.ModelConfig;
 import ai.diffiml.model.NoiseStem;
 import ai.diffiml.model.SegFormer;
@@ -139,7 +140,8 @@ public final class TrainCommand implements Callable<Integer> {
 
     @Option(names = "--vae", paramLabel = "<path>",
             description = "Trained LightVAE: train-vae's folder or light_vae.safetensors, the release's"
-                    + " light_vae_weights.pth, or a DiffIML checkpoint. Without it stage 1 runs first.")
+                    + " light_vae_weights.pth, or a DiffIML checkpoint, or hf:OWNER/REPO[@REV][:FILE] on the Hugging"
+                    + " Face Hub. Without it stage 1 runs first.")
     private Path vae;
 
     @Option(names = "--vae-epochs", paramLabel = "<n>",
@@ -147,7 +149,8 @@ public final class TrainCommand implements Callable<Integer> {
     private Integer vaeEpochs;
 
     @Option(names = "--encoder-weights", paramLabel = "<path>",
-            description = "ImageNet Mix Transformer weights (HuggingFace nvidia/mit-b* or NVlabs mit_b*.pth)."
+            description = "ImageNet Mix Transformer weights (HuggingFace nvidia/mit-b* or NVlabs mit_b*.pth): a file,"
+                    + " or hf:OWNER/REPO[@REV][:FILE] from the Hugging Face Hub (e.g. hf:nvidia/mit-b3)."
                     + " Without them the encoder starts from random initialisation (a warning).")
     private Path encoderWeights;
 
@@ -283,6 +286,9 @@ public final class TrainCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--vae, --vae-epochs, --teacher, --val-steps and --val-ensemble"
                     + " belong to the diffusion head");
         }
+        encoderWeights = HubFiles.local(encoderWeights, HubFiles.MODEL_WEIGHTS); // hf:OWNER/REPO[@REV][:FILE]
+        teacher = HubFiles.local(teacher, HubFiles.DIFFUSERS_WEIGHTS);
+        vae = HubFiles.local(vae, HubFiles.LIGHT_VAE_WEIGHTS);
         for (Path p : new Path[] {encoderWeights, teacher}) {
             if (p != null && !Files.exists(p)) {
                 throw new IllegalArgumentException(p + ": no such file");

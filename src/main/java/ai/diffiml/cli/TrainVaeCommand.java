@@ -3,6 +3,7 @@ package ai.diffiml.cli;
 import ai.diffiml.backend.Device;
 import ai.diffiml.data.AugmentationSettings;
 import ai.diffiml.data.BatchSource;
+import ai.diffiml.hub.HubFiles;
 import ai.diffiml.io.SdVaeWeights;
 import ai.diffiml.model.LightVae;
 import ai.diffiml.model.ModelConfig;
@@ -85,13 +86,14 @@ public final class TrainVaeCommand implements Callable<Integer> {
             Device dev = device.resolve();
             ModelConfig config = ModelConfig.paper().withResolution(resolution);
             VaeTrainer.Settings settings = new VaeTrainer.Settings(epochs, lr, beta);
+            Path teacher = HubFiles.local(run.teacher, HubFiles.DIFFUSERS_WEIGHTS); // hf:OWNER/REPO[@REV][:FILE]
             Path data = run.dataOrSynthetic(resolution, spec.commandLine().getOut()); // after the checks above
             VaeTrainer.Result r;
             // masks only: the release's set, whose naive manipulations add rectangle masks to learn
             try (BatchSource train = sources.training(data, resolution, batch, run.seed, AugmentationSettings.paper());
                     BatchSource eval = run.valData == null ? null
                             : sources.validation(run.valData, resolution, batch)) {
-                r = stage1(train, eval, config, run.seed, settings, run.teacher, run.newRunFolder("vae"), dev);
+                r = stage1(train, eval, config, run.seed, settings, teacher, run.newRunFolder("vae"), dev);
             }
             PrintWriter o = spec.commandLine().getOut();
             o.printf(Locale.ROOT, "%-14s %s%n", "weights", r.weights());
