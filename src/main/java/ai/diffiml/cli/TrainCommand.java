@@ -300,15 +300,16 @@ public final class TrainCommand implements Callable<Integer> {
         boolean stage1 = diffusion && vae == null;
         PrintWriter o = spec.commandLine().getOut();
         DatasetSummary.printExisting(o, data, valData);
+        String weightLine = null;
         Task task = null;
         try (BatchSource train = sources.training(data, res, b, seed, augmentation.settings());
                 BatchSource val = valData == null ? null : sources.validation(valData, res, b)) {
             if (pos.equals("auto") && (aux > 0 || !diffusion)) {
                 double share = PixelShare.of(train, dev);
-                float w = SegmentationLoss.positiveWeight(share);
-                o.printf(Locale.ROOT, "tampered pixels %.2f%% of the training masks: positive weight %.3f%n",
-                        100 * share, w);
-                fixedPos = w;
+                fixedPos = SegmentationLoss.positiveWeight(share);
+                // printed once the run folder is made: a run that is refused before says one line, on stderr
+                weightLine = String.format(Locale.ROOT, "tampered pixels %.2f%% of the training masks: positive"
+                        + " weight %.3f", 100 * share, fixedPos);
             }
             if (diffusion) {
                 model = model.withTraining(stem, aux, fixedPos == null ? 1f : fixedPos, lambda, l.clipSample());
@@ -332,6 +333,9 @@ public final class TrainCommand implements Callable<Integer> {
                     encoderWeights == null ? null : encoderWeights.toString(), augmentation.label());
             config.write(run.config());
             o.println("run folder " + dir);
+            if (weightLine != null) {
+                o.println(weightLine);
+            }
             o.flush();
             if (stage1) {
                 VaeTrainer.Result r = TrainVaeCommand.stage1(train, val, model, seed,
