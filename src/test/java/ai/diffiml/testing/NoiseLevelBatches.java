@@ -45,7 +45,7 @@ public final class NoiseLevelBatches implements BatchSource {
     @Override
     public Batch batch(int epoch, int index, Device device) {
         int r = resolution, px = r * r;
-        int[] order = order(epoch);
+        int[] order = RectangleBatches.order(samples, seed, epoch);
         float[] images = new float[batchSize * 3 * px], masks = new float[batchSize * px],
                 edges = new float[batchSize * px];
         List<String> ids = new ArrayList<>();
@@ -59,20 +59,6 @@ public final class NoiseLevelBatches implements BatchSource {
         }
         return new Batch(Tensor.of(device, images, batchSize, 3, r, r), Tensor.of(device, masks, batchSize, 1, r, r),
                 Tensor.of(device, edges, batchSize, 1, r, r), ids, tampered);
-    }
-
-    private int[] order(int epoch) {
-        int[] o = new int[samples];
-        for (int i = 0; i < samples; i++) {
-            o[i] = i;
-        }
-        SplittableRandom rnd = new SplittableRandom(seed * 1_000_003L + epoch);
-        for (int i = samples - 1; i > 0; i--) {
-            int j = rnd.nextInt(i + 1), t = o[i];
-            o[i] = o[j];
-            o[j] = t;
-        }
-        return o;
     }
 
     private void fill(int k, boolean isTampered, float[] images, int off, float[] masks, int mapOff) {

@@ -51,7 +51,7 @@ public final class RectangleBatches implements BatchSource {
             throw new IndexOutOfBoundsException("batch " + index + " of " + batchesPerEpoch());
         }
         batchesServed++;
-        int[] order = order(epoch);
+        int[] order = order(samples, seed, epoch);
         int r = resolution, px = r * r;
         float[] images = new float[batchSize * 3 * px], masks = new float[batchSize * px],
                 edges = new float[batchSize * px];
@@ -67,7 +67,11 @@ public final class RectangleBatches implements BatchSource {
                 Tensor.of(device, edges, batchSize, 1, r, r), ids, tampered);
     }
 
-    private int[] order(int epoch) {
+    /**
+     * The sample order of an epoch: a Fisher-Yates shuffle of 0..samples-1 seeded by (seed, epoch), shared by the
+     * synthetic batch sources of the tests.
+     */
+    static int[] order(int samples, long seed, int epoch) {
         int[] o = new int[samples];
         for (int i = 0; i < samples; i++) {
             o[i] = i;
