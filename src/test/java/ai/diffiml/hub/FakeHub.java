@@ -219,6 +219,13 @@ public final class FakeHub implements AutoCloseable {
         OutputStream out = x.getResponseBody();
         out.write(part, 0, (int) Math.min(cut, part.length));
         out.flush();
+        // Let the client read what was sent before the connection drops: closing with bytes owed resets it, and a
+        // reset discards whatever the client's socket had received but not yet read (CI saw 97836 of 100000 arrive).
+        try {
+            Thread.sleep(300);
+        } catch (InterruptedException interrupted) {
+            Thread.currentThread().interrupt();
+        }
         // closing the exchange with bytes owed drops the connection: the client sees a broken transfer
     }
 
