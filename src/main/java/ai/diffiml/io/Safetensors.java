@@ -77,36 +77,7 @@ public final class Safetensors {
     /** Reads and validates the whole file; see the class comment for what is checked. */
     public static Contents read(Path file) throws IOException {
         try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
-            long size = ch.size();
-            if (size < 8) {
-                throw new WeightFileException(file,
-                        "file is " + size + " bytes, too short for the 8-byte header length");
-            }
-            ByteBuffer lenBytes = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN);
-            readFully(ch, lenBytes, 0, file);
-            long headerLen = lenBytes.getLong(0);
-            if (headerLen < 0 || headerLen > size - 8) {
-                throw new WeightFileException(file, "header length " + Long.toUnsignedString(headerLen)
-                        + " does not fit in the file (" + size + " bytes): truncated or not a safetensors file");
-            }
-            if (headerLen > MAX_HEADER_BYTES) {
-                throw new WeightFileException(file, "header length " + headerLen + " exceeds the limit of "
-                        + MAX_HEADER_BYTES + " bytes");
-            }
-            ByteBuffer headerBytes = ByteBuffer.allocate((int) headerLen);
-            readFully(ch, headerBytes, 8, file);
-            long dataStart = 8 + headerLen;
-            long dataLen = size - dataStart;
-
-            Map<String, String> metadata = new LinkedHashMap<>();
-            List<Entry> entries = parseHeader(file, headerBytes.array(), dataLen, metadata);
-            checkOverlaps(file, entries);
-
-            Map<String, LoadedTensor> tensors = new LinkedHashMap<>();
-            for (Entry e : entries) {
-                tensors.put(e.name, decode(file, ch, dataStart, e));
-            }
-            return new Contents(file, Collections.unmodifiableMap(tensors), Collections.unmodifiableMap(metadata));
+            return read(file, ch.size(), ch::read);
         } catch (WeightFileException e) {
             throw e;
         } catch (NoSuchFileException e) {
@@ -116,6 +87,58 @@ public final class Safetensors {
         } catch (IOException e) {
             throw new WeightFileException(file, "cannot read: " + e, e);
         }
+    }
+
+    /**
+     * {@link #read(Path)} on the bytes of a safetensors file already in memory (e.g. a download, or a fuzzer's
+     * input); {@code file} names them in errors. The same checks, the same errors.
+     */
+    public static Contents read(Path file, byte[] bytes) throws IOException {
+        return read(file, bytes.length, (dst, position) -> {
+            if (position >= bytes.length) {
+                return -1;
+            }
+            int n = (int) Math.min(dst.remaining(), bytes.length - position);
+            dst.put(bytes, (int) position, n);
+            return n;
+        });
+    }
+
+    /** Positional reads from a file or from memory: like {@link FileChannel#read(ByteBuffer, long)}. */
+    @FunctionalInterface
+    private interface Source {
+        int read(ByteBuffer dst, long position) throws IOException;
+    }
+
+    private static Contents read(Path file, long size, Source ch) throws IOException {
+        if (size < 8) {
+            throw new WeightFileException(file, "file is " + size + " bytes, too short for the 8-byte header length");
+        }
+        ByteBuffer lenBytes = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN);
+        readFully(ch, lenBytes, 0, file);
+        long headerLen = lenBytes.getLong(0);
+        if (headerLen < 0 || headerLen > size - 8) {
+            throw new WeightFileException(file, "header length " + Long.toUnsignedString(headerLen)
+                    + " does not fit in the file (" + size + " bytes): truncated or not a safetensors file");
+        }
+        if (headerLen > MAX_HEADER_BYTES) {
+            throw new WeightFileException(file, "header length " + headerLen + " exceeds the limit of "
+                    + MAX_HEADER_BYTES + " bytes");
+        }
+        ByteBuffer headerBytes = ByteBuffer.allocate((int) headerLen);
+        readFully(ch, headerBytes, 8, file);
+        long dataStart = 8 + headerLen;
+        long dataLen = size - dataStart;
+
+        Map<String, String> metadata = new LinkedHashMap<>();
+        List<Entry> entries = parseHeader(file, headerBytes.array(), dataLen, metadata);
+        checkOverlaps(file, entries);
+
+        Map<String, LoadedTensor> tensors = new LinkedHashMap<>();
+        for (Entry e : entries) {
+            tensors.put(e.name, decode(file, ch, dataStart, e));
+        }
+        return new Contents(file, Collections.unmodifiableMap(tensors), Collections.unmodifiableMap(metadata));
     }
 
     private static List<Entry> parseHeader(Path file, byte[] header, long dataLen, Map<String, String> metadata)
@@ -239,12 +262,13 @@ public final class Safetensors {
         }
     }
 
-    private static LoadedTensor decode(Path file, FileChannel ch, long dataStart, Entry e) throws IOException {
+    private static LoadedTensor decode(Path file, Source ch, long dataStart, Entry e) throws IOException {
         int n = (int) e.numel;
         int size = e.dtype.bytes;
         float[] floats = e.dtype.integer ? null : new float[n];
         long[] longs = e.dtype.integer ? new long[n] : null;
-        int perChunk = Math.max(1, CHUNK / size);
+        // a buffer of at most CHUNK bytes, and no larger than the tensor (a file of many small tensors)
+        int perChunk = Math.max(1, Math.min(n, CHUNK / size));
         ByteBuffer buf = ByteBuffer.allocate(perChunk * size).order(ByteOrder.LITTLE_ENDIAN);
         for (int first = 0; first < n; first += perChunk) {
             int count = Math.min(perChunk, n - first);
@@ -261,7 +285,7 @@ public final class Safetensors {
         return LoadedTensor.decoded(e.name, e.shape, e.dtype, floats, longs);
     }
 
-    private static void readFully(FileChannel ch, ByteBuffer dst, long position, Path file) throws IOException {
+    private static void readFully(Source ch, ByteBuffer dst, long position, Path file) throws IOException {
         long pos = position;
         while (dst.hasRemaining()) {
             int r = ch.read(dst, pos);

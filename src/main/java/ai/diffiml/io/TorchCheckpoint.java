@@ -120,10 +120,27 @@ public final class TorchCheckpoint {
             ByteOrder order = byteOrder(file, zip, prefix);
             ZipEntry pkl = zip.getEntry(prefix + "data.pkl");
             byte[] pickle = readEntry(file, zip, pkl);
-            Storages storages = new Storages(zip, prefix, order);
+            Storages storages = new Storages(name -> {
+                ZipEntry e = zip.getEntry(name);
+                return e == null ? null : readEntry(zip, e);
+            }, prefix, order);
             Object root = new RestrictedUnpickler(file, pkl.getName(), pickle, storages).load();
             return new TorchCheckpoint(file, root);
         }
+    }
+
+    /**
+     * The pickle step of {@link #read} on its own, for a pickle and storage entries already in memory (the fuzz
+     * target of the unpickler, which would otherwise spend most of its time writing and opening zip files):
+     * {@code pickle} is {@code folder/data.pkl}, {@code storages} maps storage keys to the bytes of
+     * {@code folder/data/<key>}. The same checks and errors as {@link #read}, naming {@code file}.
+     */
+    static TorchCheckpoint readPickle(Path file, String folder, byte[] pickle, Map<String, byte[]> storages,
+            ByteOrder order) throws IOException {
+        String prefix = folder + "/";
+        Storages s = new Storages(name -> name.startsWith(prefix + "data/")
+                ? storages.get(name.substring(prefix.length() + "data/".length())) : null, prefix, order);
+        return new TorchCheckpoint(file, new RestrictedUnpickler(file, prefix + "data.pkl", pickle, s).load());
     }
 
     /** Reads {@code file} and returns its state dict; see {@link #stateDict()}. */
@@ -307,16 +324,22 @@ public final class TorchCheckpoint {
         }
     }
 
+    /** The bytes of an archive's entry by name, or null when there is none; messages name the entry. */
+    @FunctionalInterface
+    private interface Entries {
+        byte[] read(String name) throws IOException;
+    }
+
     /** The torch semantics of the allowed globals, BUILD and persistent ids, over one open archive. */
     private static final class Storages implements RestrictedUnpickler.Semantics {
-        private final ZipFile zip;
+        private final Entries zip;
         private final String prefix;
         private final ByteOrder order;
         private final Map<String, Storage> loaded = new HashMap<>();
         /** Elements of the storages loaded, and of the tensors rebuilt so far. */
         private long storageElements, tensorElements;
 
-        Storages(ZipFile zip, String prefix, ByteOrder order) {
+        Storages(Entries zip, String prefix, ByteOrder order) {
             this.zip = zip;
             this.prefix = prefix;
             this.order = order;
@@ -380,15 +403,14 @@ public final class TorchCheckpoint {
 
         private Storage load(String key, FileDType dtype, long numel) {
             String name = prefix + "data/" + key;
-            ZipEntry e = zip.getEntry(name);
-            if (e == null) {
-                throw new PickleError("storage '" + key + "' is missing: no entry " + name + " in the archive");
-            }
             byte[] b;
             try {
-                b = readEntry(zip, e);
+                b = zip.read(name);
             } catch (IOException ex) {
                 throw new PickleError(ex.getMessage());
+            }
+            if (b == null) {
+                throw new PickleError("storage '" + key + "' is missing: no entry " + name + " in the archive");
             }
             if (b.length % dtype.bytes != 0 || numel != b.length / dtype.bytes) { // no overflowing numel * bytes
                 throw new PickleError("storage entry " + name + " has " + b.length + " bytes but its persistent id"

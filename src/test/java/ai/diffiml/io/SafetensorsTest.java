@@ -90,6 +90,37 @@ class SafetensorsTest {
     }
 
     @Test
+    void bytesInMemoryReadAsTheFileDoes() throws IOException {
+        Rand r = new Rand(12);
+        // one tensor larger than the 1 MiB read chunk, so that both sources are read in several pieces
+        Path file = dir.resolve("memory.safetensors");
+        Safetensors.write(file, List.of(LoadedTensor.ofFloats("big", new int[] {300_001}, r.normal(300_001)),
+                LoadedTensor.ofLongs("n", new int[] {2}, new long[] {-5, Long.MIN_VALUE}),
+                LoadedTensor.ofFloats("small", new int[] {3}, new float[] {1, Float.NaN, -0f})), Map.of("k", "v"));
+        byte[] bytes = Files.readAllBytes(file);
+        Safetensors.Contents fromFile = Safetensors.read(file);
+        Safetensors.Contents fromBytes = Safetensors.read(Path.of("named.safetensors"), bytes);
+        assertEquals(Path.of("named.safetensors"), fromBytes.file());
+        assertEquals(fromFile.metadata(), fromBytes.metadata());
+        assertEquals(List.copyOf(fromFile.tensors().keySet()), List.copyOf(fromBytes.tensors().keySet()));
+        for (LoadedTensor a : fromFile.tensors().values()) {
+            LoadedTensor b = fromBytes.get(a.name());
+            assertArrayEquals(a.shape(), b.shape(), a.name());
+            if (a.isInteger()) {
+                assertArrayEquals(a.longs(), b.longs(), a.name());
+            } else {
+                for (int i = 0; i < a.numel(); i++) {
+                    assertEquals(Float.floatToRawIntBits(a.floats()[i]), Float.floatToRawIntBits(b.floats()[i]));
+                }
+            }
+        }
+        WeightFileException cut = assertThrows(WeightFileException.class,
+                () -> Safetensors.read(Path.of("cut.safetensors"), Arrays.copyOf(bytes, bytes.length - 1)));
+        assertTrue(cut.getMessage().contains("cut.safetensors") && cut.getMessage().contains("tensor 'small'")
+                && cut.getMessage().contains("run past the end of the data section"), cut.getMessage());
+    }
+
+    @Test
     void writtenFileHasTheStandardLayout() throws IOException {
         Path file = dir.resolve("layout.safetensors");
         Safetensors.write(file, List.of(LoadedTensor.ofFloats("x", new int[] {2}, new float[] {1.5f, -2f}),

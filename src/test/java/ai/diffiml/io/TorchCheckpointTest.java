@@ -149,6 +149,22 @@ class TorchCheckpointTest {
     }
 
     @Test
+    void readsAPickleAndStoragesHeldInMemoryAsFromTheZip() throws IOException {
+        PickleWriter w = new PickleWriter(2);
+        byte[] pickle = w.dump(stateDict(ByteOrder.LITTLE_ENDIAN));
+        Map<String, byte[]> storages = new LinkedHashMap<>();
+        w.storages.values().forEach(s -> storages.put(s.key(), s.bytes()));
+        Path name = dir.resolve("in-memory.pt");
+        TorchCheckpoint ckpt = TorchCheckpoint.readPickle(name, "archive", pickle, storages, ByteOrder.LITTLE_ENDIAN);
+        assertEquals(name, ckpt.file());
+        assertStateDict(ckpt.stateDict(), true);
+        storages.remove("2");
+        WeightFileException e = assertThrows(WeightFileException.class, () -> TorchCheckpoint.readPickle(name,
+                "archive", pickle, storages, ByteOrder.LITTLE_ENDIAN));
+        assertMentions(e, "in-memory.pt", "storage '2' is missing", "archive/data/2");
+    }
+
+    @Test
     void readsProtocol4WithAnyArchiveFolderAndAWrapperDict() throws IOException {
         Map<Object, Object> wrapper = map("epoch", 7, "lr", 0.5, "steps", 1L << 40, "delta", -5, "best", true,
                 "note", null, "model", stateDict(ByteOrder.LITTLE_ENDIAN), "history", List.of(1, 2, 3));
