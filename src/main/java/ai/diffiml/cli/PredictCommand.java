@@ -7,8 +7,8 @@ import ai.diffiml.localize.InferenceMode;
 import ai.diffiml.localize.Localization;
 import ai.diffiml.localize.Localizer;
 import ai.diffiml.localize.LocalizerInput;
+import ai.diffiml.localize.MapMemory;
 import ai.diffiml.localize.LocalizerOptions;
-import ai.diffiml.localize.MapImages;
 import ai.diffiml.localize.StageTimings;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -211,7 +211,14 @@ public final class PredictCommand implements Callable<Integer> {
                     for (PredictInputs.Item item : chunk) {
                         long t = System.nanoTime();
                         try {
-                            images.add(ImageFiles.readImage(item.image()));
+                            Mat image = ImageFiles.readImage(item.image());
+                            String tooLarge = MapMemory.refusal(image.cols(), image.rows(),
+                                    localizer.measuresUncertainty());
+                            if (tooLarge != null) { // before its maps are allocated, not an OutOfMemoryError later
+                                image.close();
+                                throw new UnreadableImageException(item.image(), tooLarge);
+                            }
+                            images.add(image);
                             readable.add(item);
                             readMs.add((System.nanoTime() - t) / 1e6);
                         } catch (UnreadableImageException e) {
@@ -278,7 +285,7 @@ public final class PredictCommand implements Callable<Integer> {
             r.writeUncertaintyPng(uncertainty);
             files.put("uncertainty", uncertainty.getFileName().toString());
         }
-        r.writeOverlayPng(overlay, MapImages.bgrBytes(photo));
+        r.writeOverlayPng(overlay, photo);
         files.put("overlay", overlay.getFileName().toString());
         double writeMs = (System.nanoTime() - start) / 1e6;
 

@@ -20,6 +20,7 @@ public final class Localization {
     private final int width;
     private final int height;
     private final float[] probability;
+    /** Null when not measured (all zeros, made on demand: a large image's zeros would cost 4 bytes a pixel). */
     private final float[] uncertainty;
     private final boolean uncertaintyMeasured;
     private final float[] modelProbability;
@@ -31,7 +32,9 @@ public final class Localization {
 
     Localization(int width, int height, float[] probability, float[] uncertainty, boolean uncertaintyMeasured,
             float[] modelProbability, int modelResolution, float threshold, StageTimings timings) {
-        if ((long) width * height != probability.length || uncertainty.length != probability.length) {
+        if ((long) width * height != probability.length
+                || (uncertainty != null && uncertainty.length != probability.length)
+                || (uncertainty == null && uncertaintyMeasured)) {
             throw new IllegalArgumentException("maps do not hold " + width + " x " + height + " pixels");
         }
         this.width = width;
@@ -100,12 +103,13 @@ public final class Localization {
      * {@link #uncertaintyMeasured()}.
      */
     public float[] uncertainty() {
-        return uncertainty.clone();
+        return uncertainty == null ? new float[probability.length] : uncertainty.clone();
     }
 
     /** The {@link #uncertainty()} of pixel ({@code x}, {@code y}). */
     public float uncertainty(int x, int y) {
-        return uncertainty[index(x, y)];
+        int i = index(x, y);
+        return uncertainty == null ? 0f : uncertainty[i];
     }
 
     /** Whether {@link #uncertainty()} was measured from two or more members (otherwise it is zeros). */
@@ -164,7 +168,7 @@ public final class Localization {
 
     /** The uncertainty as an 8-bit grey image: {@code round(255 min(1, 2 spread))} (the spread is at most 0.5). */
     public BufferedImage uncertaintyImage() {
-        return MapImages.greyImage(MapImages.grey(uncertainty, UNCERTAINTY_SCALE), width, height);
+        return MapImages.greyImage(uncertaintyGrey(), width, height);
     }
 
     /** Writes {@link #probabilityImage()} as a grey 8-bit PNG, atomically. */
@@ -179,7 +183,7 @@ public final class Localization {
 
     /** Writes {@link #uncertaintyImage()} as a grey 8-bit PNG, atomically. */
     public void writeUncertaintyPng(Path file) throws IOException {
-        MapImages.write(file, MapImages.greyPng(MapImages.grey(uncertainty, UNCERTAINTY_SCALE), width, height));
+        MapImages.write(file, MapImages.greyPng(uncertaintyGrey(), width, height));
     }
 
     /**
@@ -198,10 +202,27 @@ public final class Localization {
         writeOverlayPng(file, bgr);
     }
 
+    /**
+     * {@link #writeOverlayPng(Path, BufferedImage)} for a photo given as an 8-bit BGR OpenCV image (as
+     * {@link ai.diffiml.data.ImageFiles#readImage} returns; read, not changed or closed), blended in bands of rows
+     * (no photo-sized copy on the Java heap).
+     */
+    public void writeOverlayPng(Path file, org.bytedeco.opencv.opencv_core.Mat photo) throws IOException {
+        if (photo.cols() != width || photo.rows() != height) {
+            throw new IllegalArgumentException("overlay: the photo is " + photo.cols() + " x " + photo.rows()
+                    + ", the map " + width + " x " + height);
+        }
+        MapImages.write(file, MapImages.overlayPng(photo, probability));
+    }
+
     /** {@link #writeOverlayPng(Path, BufferedImage)} for a photo given as 8-bit BGR bytes, row-major. */
     public void writeOverlayPng(Path file, byte[] photoBgr) throws IOException {
         MapImages.write(file, MapImages.bgrPng(MapImages.overlayBgr(photoBgr, probability, width, height), width,
                 height));
+    }
+
+    private byte[] uncertaintyGrey() {
+        return uncertainty == null ? new byte[probability.length] : MapImages.grey(uncertainty, UNCERTAINTY_SCALE);
     }
 
     private int index(int x, int y) {

@@ -6,6 +6,7 @@ import static org.bytedeco.opencv.global.opencv_core.copyMakeBorder;
 import ai.diffiml.backend.Backends;
 import ai.diffiml.backend.Device;
 import ai.diffiml.data.Preprocess;
+import ai.diffiml.data.UnreadableImageException;
 import ai.diffiml.io.Checkpoint;
 import ai.diffiml.io.CheckpointKind;
 import ai.diffiml.io.SegFormerCheckpoint;
@@ -237,8 +238,9 @@ public final class Localizer implements AutoCloseable {
 
     /**
      * Localizes {@code inputs}, in order, {@link LocalizerOptions#batch()} images (or tiles) per model call. An
-     * input that cannot be decoded stops the call with its {@link ai.diffiml.data.UnreadableImageException}
-     * (decode them yourself, e.g. with {@link ai.diffiml.data.ImageFiles#readImage}, and pass
+     * input that cannot be decoded, or whose maps this JVM's heap cannot hold ({@link MapMemory}: 8 bytes a pixel,
+     * 12 with the uncertainty map), stops the call with an {@link ai.diffiml.data.UnreadableImageException} naming
+     * it (decode them yourself, e.g. with {@link ai.diffiml.data.ImageFiles#readImage}, and pass
      * {@link LocalizerInput#ofBgr} to skip bad files instead).
      */
     public List<Localization> localizeAll(List<LocalizerInput> inputs) throws IOException {
@@ -285,10 +287,13 @@ public final class Localizer implements AutoCloseable {
         long[] pre = new long[n];
         for (int i = 0; i < n; i++) {
             long start = System.nanoTime();
-            try (Mat image = chunk.get(i).decode(); Mat scaled = Preprocess.resizeImage(image, r)) {
+            try (Mat image = chunk.get(i).decode()) {
+                requireHeapFor(chunk.get(i), image);
+                try (Mat scaled = Preprocess.resizeImage(image, r)) {
+                    Preprocess.normalize(scaled, input, i * plane);
+                }
                 widths[i] = image.cols();
                 heights[i] = image.rows();
-                Preprocess.normalize(scaled, input, i * plane);
             }
             pre[i] = System.nanoTime() - start;
         }
@@ -303,7 +308,7 @@ public final class Localizer implements AutoCloseable {
             float[] probability = Maps.resizeBilinear(model, r, r, w, h);
             float[] uncertainty = members
                     ? Maps.resizeBilinear(Maps.spread(out.members(), out.memberCount(), n, i, pixels), r, r, w, h)
-                    : new float[w * h];
+                    : null;
             long post = System.nanoTime() - start;
             results.add(new Localization(w, h, probability, uncertainty, members, model, r, options.threshold(),
                     times.timings(pre[i], post, n)));
@@ -319,6 +324,7 @@ public final class Localizer implements AutoCloseable {
         long pre = 0, post = 0;
         long start = System.nanoTime();
         try (Mat image = input.decode()) {
+            requireHeapFor(input, image);
             int w = image.cols(), h = image.rows();
             TileGrid grid = TileGrid.cover(w, h, r, (int) Math.round(options.tileOverlap() * r));
             TileGrid.Stitcher probability = grid.stitcher();
@@ -346,10 +352,21 @@ public final class Localizer implements AutoCloseable {
             }
             start = System.nanoTime();
             float[] prob = probability.mean();
-            float[] spread = members ? uncertainty.mean() : new float[w * h];
+            float[] spread = members ? uncertainty.mean() : null;
             post += System.nanoTime() - start;
             return new Localization(w, h, prob, spread, members, null, r, options.threshold(),
                     times.timings(pre, post, 1));
+        }
+    }
+
+    /**
+     * Refuses an image whose maps this JVM's heap cannot hold ({@link MapMemory}), before they are allocated: one
+     * line naming the input, the memory needed and the limit, instead of an {@link OutOfMemoryError} part-way.
+     */
+    private void requireHeapFor(LocalizerInput input, Mat image) throws UnreadableImageException {
+        String why = MapMemory.refusal(image.cols(), image.rows(), measuresUncertainty());
+        if (why != null) {
+            throw new UnreadableImageException(Path.of(input.toString()), why);
         }
     }
 

@@ -25,6 +25,8 @@ import org.bytedeco.opencv.opencv_core.Mat;
 public final class MapImages {
     /** Opacity of the heatmap where the probability is 1 (it falls linearly to 0 at probability 0). */
     public static final float OVERLAY_OPACITY = 0.6f;
+    /** Photo bytes blended per band by {@link #overlayPng(Mat, float[])}. */
+    private static final int OVERLAY_BAND_BYTES = 4 << 20;
 
     private MapImages() {}
 
@@ -91,6 +93,37 @@ public final class MapImages {
             }
         }
         return out;
+    }
+
+    /**
+     * PNG file bytes of {@link #overlayBgr} over {@code photo} (8-bit BGR, {@code probability.length} pixels),
+     * blended a band of rows at a time into a native image: the same bytes as {@code bgrPng(overlayBgr(...))}
+     * without three photo-sized byte arrays on the Java heap (a 12000 x 9000 photo would need 972 MB of them).
+     */
+    public static byte[] overlayPng(Mat photo, float[] probability) {
+        if (photo.type() != CV_8UC3) {
+            throw new IllegalArgumentException("overlay needs an 8-bit 3-channel photo, got type " + photo.type());
+        }
+        int width = photo.cols(), height = photo.rows();
+        requireSize(probability.length, width, height);
+        OpenCv.load();
+        int rowBytes = 3 * width;
+        int band = Math.max(1, OVERLAY_BAND_BYTES / rowBytes);
+        try (Mat out = new Mat(height, width, CV_8UC3)) {
+            for (int y0 = 0; y0 < height; y0 += band) {
+                int rows = Math.min(band, height - y0);
+                byte[] bgr = new byte[rows * rowBytes];
+                for (int y = 0; y < rows; y++) {
+                    photo.ptr(y0 + y).get(bgr, y * rowBytes, rowBytes);
+                }
+                float[] p = java.util.Arrays.copyOfRange(probability, y0 * width, (y0 + rows) * width);
+                byte[] blended = overlayBgr(bgr, p, width, rows);
+                for (int y = 0; y < rows; y++) {
+                    out.ptr(y0 + y).put(blended, y * rowBytes, rowBytes);
+                }
+            }
+            return png(out);
+        }
     }
 
     /** PNG file bytes of an 8-bit BGR image. */

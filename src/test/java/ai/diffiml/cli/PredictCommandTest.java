@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.diffiml.cli.CliExpectations.Run;
 import ai.diffiml.localize.LocalizeFixtures;
+import ai.diffiml.localize.MapMemory;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.awt.image.BufferedImage;
@@ -173,6 +174,40 @@ class PredictCommandTest {
         assertTrue(line.get("settings").get("tta").asBoolean());
         assertFalse(line.get("settings").get("uncertainty").asBoolean());
         assertEquals(0.3, line.get("settings").get("threshold").asDouble(), 1e-6);
+    }
+
+    /**
+     * An image whose maps the heap cannot hold is skipped with one line naming it and the bound, before its maps are
+     * allocated; the others are predicted (here with the limit lowered to 400 KB by {@link MapMemory}'s property:
+     * a 100 x 80 image needs 96 000 bytes with the uncertainty map, a 300 x 200 one 720 000; with --tile too).
+     */
+    @Test
+    void anImageTooLargeForTheHeapIsSkippedWithTheBoundNamed() throws Exception {
+        Path images = dir.resolve("images");
+        LocalizeFixtures.png(images.resolve("small.png"), 100, 80, 7);
+        Path large = LocalizeFixtures.png(images.resolve("large.png"), 300, 200, 8);
+        String before = System.getProperty(MapMemory.LIMIT_PROPERTY);
+        System.setProperty(MapMemory.LIMIT_PROPERTY, "400000");
+        try {
+            for (String mode : List.of("--resize", "--tile")) {
+                Path out = dir.resolve("out" + mode);
+                Run r = mode.equals("--tile") ? predict(images, out, "--tile") : predict(images, out);
+                assertEquals(PredictCommand.EXIT_SOME_FAILED, r.exit(), r::toString);
+                String expected = "skipped " + large + ": 300 x 200 pixels: its maps need 703 KiB of Java heap (12"
+                        + " bytes a pixel, with the uncertainty map), more than the 390 KiB this JVM allows; run java"
+                        + " with -Xmx2g or more, or leave the uncertainty map out (predict --no-uncertainty)";
+                assertTrue(r.err().lines().anyMatch(expected::equals), r::toString);
+                assertTrue(r.out().startsWith("predicted 1 of 2 images"), r::toString);
+                assertTrue(Files.isRegularFile(out.resolve("small_prob.png")), mode);
+                assertFalse(Files.exists(out.resolve("large_prob.png")), mode);
+            }
+        } finally {
+            if (before == null) {
+                System.clearProperty(MapMemory.LIMIT_PROPERTY);
+            } else {
+                System.setProperty(MapMemory.LIMIT_PROPERTY, before);
+            }
+        }
     }
 
     @Test
