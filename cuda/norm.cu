@@ -254,7 +254,10 @@ DML_CUDA_API int dml_cuda_layernorm_backward(const float* x, const float* gamma,
         cudaError_t err = cudaMallocAsync((void**)&part, 2 * (size_t)chunks * (size_t)cols * sizeof(double),
                                           dml::cuda::stream());
         if (err != cudaSuccess)
-            return dml::cuda::fail(DML_ERR_MEMORY, "layernorm_backward: scratch of %d x %lld doubles: %s", 2 * chunks,
+            return dml::cuda::fail(DML_ERR_MEMORY,
+                                   "layernorm_backward: cudaMallocAsync of %lld bytes of scratch (%d x %lld doubles)"
+                                   " failed: %s",
+                                   (long long)(2 * (size_t)chunks * (size_t)cols * sizeof(double)), 2 * chunks,
                                    (long long)cols, cudaGetErrorString(err));
         layernorm_param_partial_kernel<<<dim3(blocks, (unsigned)chunks), dim3(kCols, kLanes), 0, dml::cuda::stream()>>>(
             x, mean, rstd, dy, part, part + (size_t)chunks * cols, rows, cols);

@@ -34,7 +34,8 @@ final class CudaBlas implements Blas {
         check(cublas.cublasSetStream_v2(handle, new CUstream_st(new AddressPointer(stream, 0))), "cublasSetStream");
         long workspace = RuntimeKernels.dml_malloc(Device.CUDA.code, WORKSPACE_BYTES);
         if (workspace == 0) {
-            throw new NativeException("cuBLAS workspace: " + Native.lastError(), 0);
+            throw new OutOfMemoryError("allocating the cuBLAS workspace of " + WORKSPACE_BYTES + " bytes on CUDA: "
+                    + Native.lastError());
         }
         // Kept for the life of the process, like the handle.
         check(cublas.cublasSetWorkspace_v2(handle, new AddressPointer(workspace, WORKSPACE_BYTES / 4), WORKSPACE_BYTES),
@@ -81,7 +82,23 @@ final class CudaBlas implements Blas {
 
     private static void check(int status, String call) {
         if (status != 0) {
-            throw new NativeException(call + " failed: " + cublas.cublasGetStatusString(status).getString(), status);
+            fail(status, call, cublas.cublasGetStatusString(status).getString());
         }
+    }
+
+    /** cuBLAS's status for a failed device allocation. */
+    static final int CUBLAS_STATUS_ALLOC_FAILED = 3;
+
+    /**
+     * Throws for a failed cuBLAS call: an {@link OutOfMemoryError} for {@link #CUBLAS_STATUS_ALLOC_FAILED} (the
+     * command line's one line with the GPU advice), else a {@link NativeException}. Needs no cuBLAS (testable
+     * anywhere).
+     */
+    static void fail(int status, String call, String statusText) {
+        if (status == CUBLAS_STATUS_ALLOC_FAILED) {
+            throw new OutOfMemoryError(call + " on CUDA failed: " + statusText + " (cuBLAS could not allocate device"
+                    + " memory)");
+        }
+        throw new NativeException(call + " failed: " + statusText, status);
     }
 }

@@ -11,11 +11,27 @@ public final class Native {
         NativeLibrary.load();
     }
 
-    /** Throws {@link NativeException} when {@code status} is not DML_OK; {@code context} names op and shapes. */
+    /** The C API's status for a failed allocation ({@code DML_ERR_MEMORY}). */
+    public static final int ERR_MEMORY = 2;
+
+    /**
+     * Throws when {@code status} is not DML_OK; {@code context} names op and shapes. A failed allocation inside the
+     * op (status {@link #ERR_MEMORY}: e.g. a CUDA kernel's scratch from cudaMallocAsync) is an
+     * {@link OutOfMemoryError}, which the command line reports as one line with advice, like a tensor that could not
+     * be allocated; anything else a {@link NativeException}.
+     */
     public static void check(int status, String context) {
         if (status != 0) {
-            throw new NativeException(context + ": " + lastError(), status);
+            fail(status, context + ": " + lastError());
         }
+    }
+
+    /** Throws what {@link #check} throws for {@code status} with {@code message}. */
+    static void fail(int status, String message) {
+        if (status == ERR_MEMORY) {
+            throw new OutOfMemoryError(message);
+        }
+        throw new NativeException(message, status);
     }
 
     /** The message of the last failed native call on this thread. */
