@@ -221,7 +221,7 @@ public final class DiffusionTask implements Task {
     @Override
     public Tensor secondaryProbability(Tensor images) {
         try (ai.diffiml.autograd.GradMode.Guard g = ai.diffiml.autograd.GradMode.disabled()) {
-            Tensor logits = model.auxLogits(model.condition(images), images.dim(2), images.dim(3));
+            Tensor logits = model.auxLogits(model.conditioning(images), images.dim(2), images.dim(3));
             return logits == null ? null : ai.diffiml.ops.Activations.sigmoid(logits);
         }
     }
