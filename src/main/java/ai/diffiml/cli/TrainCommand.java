@@ -197,6 +197,11 @@ public final class TrainCommand implements Callable<Integer> {
                     + " Default: the preset's (default on, paper off).")
     private Boolean weightedLatents;
 
+    @Option(names = "--pixel-weight", paramLabel = "<w>",
+            description = "Weight of a segmentation loss (as the auxiliary head's) on the decoded x0-prediction, next"
+                    + " to the latent MSE; 0: none (diffusion head). Default: the preset's (default 1, paper 0).")
+    private Float pixelWeight;
+
     @Option(names = "--seg-weight", paramLabel = "<lambda>",
             description = "Mask-latent share of the diffusion objective (the edge latent gets 1 - lambda)."
                     + " Default: the preset's (default 0.5, paper 0.2).")
@@ -268,9 +273,9 @@ public final class TrainCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--aux-weight must be >= 0, got " + aux);
         }
         if (!diffusion && (auxWeight != null || segWeight != null || auxAnchor != null || anchorForm != null
-                || auxDetail != null || weightedLatents != null)) {
+                || auxDetail != null || weightedLatents != null || pixelWeight != null)) {
             throw new IllegalArgumentException("--aux-weight, --seg-weight, --aux-anchor, --anchor-form,"
-                    + " --aux-detail and --weighted-latents belong to the diffusion head");
+                    + " --aux-detail, --weighted-latents and --pixel-weight belong to the diffusion head");
         }
         boolean anchored = (auxAnchor != null ? auxAnchor : l.auxAnchor()) && aux > 0;
         if (auxAnchor != null && auxAnchor && !(aux > 0)) {
@@ -283,8 +288,13 @@ public final class TrainCommand implements Callable<Integer> {
                     + " stem (--noise-stem srm or srm+bayar)");
         }
         boolean weighted = diffusion && (weightedLatents != null ? weightedLatents : l.weightedLatents());
-        if (weighted && pos.equals("paper")) {
-            throw new IllegalArgumentException("--weighted-latents weighs by --pos-weight: give auto or a number");
+        float pixel = pixelWeight != null ? pixelWeight : l.pixelWeight();
+        if (!(pixel >= 0) || !Float.isFinite(pixel)) {
+            throw new IllegalArgumentException("--pixel-weight must be >= 0, got " + pixel);
+        }
+        if ((weighted || pixel > 0) && pos.equals("paper")) {
+            throw new IllegalArgumentException("--weighted-latents and --pixel-weight weigh by --pos-weight: give auto"
+                    + " or a number");
         }
         if (aux > 0 && pos.equals("paper")) {
             throw new IllegalArgumentException("--pos-weight paper is the discriminative baseline's paper loss; the"
@@ -292,7 +302,7 @@ public final class TrainCommand implements Callable<Integer> {
         }
         ModelConfig model = diffusion ? ModelConfig.paper().withVariant(v).withResolution(res)
                 .withTraining(stem, aux, fixedPos == null ? 1f : fixedPos, lambda, l.clipSample())
-                .withAnchor(anchored, form, detail).withWeightedLatents(weighted) : null;
+                .withAnchor(anchored, form, detail).withWeightedLatents(weighted).withPixelWeight(pixel) : null;
         SegFormer.Config seg = diffusion ? null : SegFormer.Config.of(v, res).withNoiseStem(stem);
         double stage1Lr = vaeLr != null ? vaeLr : l.vaeLr();
         if (!(stage1Lr > 0) || !Double.isFinite(stage1Lr)) {
@@ -334,7 +344,7 @@ public final class TrainCommand implements Callable<Integer> {
         Task task = null;
         try (BatchSource train = sources.training(data, res, b, seed, augmentation.settings());
                 BatchSource val = valData == null ? null : sources.validation(valData, res, b)) {
-            if (pos.equals("auto") && (aux > 0 || !diffusion || weighted)) {
+            if (pos.equals("auto") && (aux > 0 || !diffusion || weighted || pixel > 0)) {
                 double share = PixelShare.of(train, dev);
                 fixedPos = SegmentationLoss.positiveWeight(share);
                 // printed once the run folder is made: a run that is refused before says one line, on stderr

@@ -4,7 +4,7 @@ import java.util.Locale;
 
 /**
  * How an anchored x0-prediction ({@link DiffIml#anchor}, A = the latent of the auxiliary head's map) is formed from
- * the UNet's output U at timestep t and noisy latent y_t.
+ * the UNet's output U at timestep t and noisy latent y_t, and which map A encodes.
  */
 public enum AnchorForm {
     /**
@@ -16,9 +16,10 @@ public enum AnchorForm {
      */
     GATED("gated"),
     /**
-     * x0 = A + U(y_t - sqrt(abar_t) A): the UNet denoises the residual r = y0 - A, whose noisy version is exactly
-     * y_t - sqrt(abar_t) A, so where the input is pure noise it learns a bounded correction, and where it is
-     * informative it reads the residual directly. DDIM on y is DDIM on r, so the sampler is unchanged.
+     * x0 = A + U(y_t - sqrt(abar_t) A) with A the latent of the auxiliary map thresholded at 0.5: the UNet denoises
+     * the residual r = y0 - A, whose noisy version is exactly y_t - sqrt(abar_t) A, so where the input is pure
+     * noise it learns a bounded correction, and where it is informative it reads the residual directly. DDIM on y
+     * is DDIM on r, so the sampler is unchanged.
      */
     RESIDUAL("residual");
 

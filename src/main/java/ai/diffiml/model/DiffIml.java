@@ -43,7 +43,7 @@ public final class DiffIml extends Module {
      * The training loss and its terms (each a one-element tensor); {@code aux} is the auxiliary segmentation loss
      * (null without an auxiliary head).
      */
-    public record Loss(Tensor total, Tensor mask, Tensor edge, SegmentationLoss.Terms aux) {}
+    public record Loss(Tensor total, Tensor mask, Tensor edge, SegmentationLoss.Terms aux, SegmentationLoss.Terms pixel) {}
 
     /**
      * What the encoder computes once per image: the condition feature F [B, condChannels, H/8, W/8] the UNet reads,
@@ -193,7 +193,13 @@ public final class DiffIml extends Module {
             aux = SegmentationLoss.of(auxLogits(c, image.dim(2), image.dim(3)), mask01, config.auxPosWeight(), 1f);
             total = Arithmetic.add(total, Arithmetic.scale(aux.total(), config.auxWeight()));
         }
-        return new Loss(total, maskLoss, edgeLoss, aux);
+        SegmentationLoss.Terms pixel = null;
+        if (config.pixelWeight() > 0) {
+            // The frozen decoder passes gradients to the prediction: the map it decodes is what is scored.
+            pixel = SegmentationLoss.of(decodeMaskLogits(out), mask01, config.auxPosWeight(), 1f);
+            total = Arithmetic.add(total, Arithmetic.scale(pixel.total(), config.pixelWeight()));
+        }
+        return new Loss(total, maskLoss, edgeLoss, aux, pixel);
     }
 
     /**
@@ -277,20 +283,33 @@ public final class DiffIml extends Module {
     }
 
     /**
-     * The anchor of the x0-prediction ({@link ModelConfig#auxAnchor}): [enc(2 p - 1) | 0] with p the auxiliary head's
-     * probability map at the image size and enc the frozen LightVAE encoder, i.e. the latent of the mask the
-     * condition feature already reads as tampered; the UNet then predicts what to change. At high t the noisy input
-     * carries no information, so a UNet from random weights needs many steps before its prediction follows the
-     * image at all; with the anchor the sampled map follows the auxiliary head from the start, and the diffusion
-     * loss also trains that head through the (frozen) encoder ({@link #denoise} gates the UNet's share by t). Null
-     * without an anchor.
+     * The anchor of the x0-prediction ({@link ModelConfig#auxAnchor}): [enc(m) | 0] with enc the frozen LightVAE
+     * encoder and m the auxiliary head's map at the image size, i.e. the latent of the mask the condition feature
+     * already reads as tampered; the UNet then predicts what to change. At high t the noisy input carries no
+     * information, so a UNet from random weights needs many steps before its prediction follows the image at all;
+     * with the anchor the sampled map follows the auxiliary head from the start. m depends on the form: gated,
+     * m = 2 p - 1 (soft, differentiable: the diffusion loss also trains the head); residual, m = the map thresholded
+     * at 0.5 in {-1, 1}, not differentiated: the LightVAE was trained on binary masks, and soft maps encode to
+     * latents far from any mask's (their mask-latent MSE against the truth measured 1.7, above the latents'
+     * variance of 1), which the UNet then has to undo. Null without an anchor.
      */
     public Tensor anchor(Condition condition, int height, int width) {
         if (!config.auxAnchor()) {
             return null;
         }
-        Tensor p = Activations.sigmoid(auxLogits(condition, height, width));
-        Tensor z = vae.encode(toSigned(p));
+        Tensor logits = auxLogits(condition, height, width);
+        Tensor z;
+        if (config.anchorFormKind() == AnchorForm.RESIDUAL) {
+            try (GradMode.Guard g = GradMode.disabled()) {
+                float[] v = logits.toArray();
+                for (int i = 0; i < v.length; i++) {
+                    v[i] = v[i] > 0 ? 1f : -1f; // sigmoid(logit) > 0.5
+                }
+                z = vae.encode(Tensor.of(logits.device(), v, logits.shape()));
+            }
+        } else {
+            z = vae.encode(toSigned(Activations.sigmoid(logits)));
+        }
         return Layout.concat(1, z, Tensor.full(z.device(), 0f, z.shape()));
     }
 

@@ -33,11 +33,13 @@ package ai.diffiml.model;
  *     and {@code auxWeight > 0}; {@link DiffIml#auxLogits})
  * @param weightedLatents the mask-latent MSE weighs each latent cell by 1 + (auxPosWeight - 1) x its share of
  *     tampered pixels, as the BCE weighs pixels ({@link DiffIml#maskLatentLoss}); false: plain MSE (the paper)
+ * @param pixelWeight weight of a segmentation loss (the auxiliary head's: weighted BCE + Dice) on the decoded
+ *     x0-prediction, next to the latent MSE ({@link DiffIml#loss}); 0: none (the paper)
  */
 public record ModelConfig(String variant, int resolution, int condChannels, int unetChannels, int latentChannels,
         int vaeBase, float blockEps, float embedEps, double dropPath, int trainSteps, int sampleSteps, int ensemble,
         float priorRate, float segWeight, boolean clipSample, String noiseStem, Float auxWeight, Float auxPosWeight,
-        Float latentScale, Boolean auxAnchor, String anchorForm, Boolean auxDetail, Boolean weightedLatents) {
+        Float latentScale, Boolean auxAnchor, String anchorForm, Boolean auxDetail, Boolean weightedLatents, Float pixelWeight) {
 
     /** A config without noise stem and auxiliary loss, at the SD VAE's latent scale (the paper's model). */
     public ModelConfig(String variant, int resolution, int condChannels, int unetChannels, int latentChannels,
@@ -45,7 +47,7 @@ public record ModelConfig(String variant, int resolution, int condChannels, int 
             int ensemble, float priorRate, float segWeight, boolean clipSample) {
         this(variant, resolution, condChannels, unetChannels, latentChannels, vaeBase, blockEps, embedEps, dropPath,
                 trainSteps, sampleSteps, ensemble, priorRate, segWeight, clipSample, null, null, null, null, null, null,
-                null, null);
+                null, null, null);
     }
 
     /**
@@ -54,7 +56,7 @@ public record ModelConfig(String variant, int resolution, int condChannels, int 
      */
     public static final java.util.Map<String, Object> ADDED_COMPONENTS = java.util.Map.of("noiseStem", "none",
             "auxWeight", 0f, "auxPosWeight", 1f, "latentScale", LightVae.LATENT_SCALE, "auxAnchor", false, "anchorForm",
-            AnchorForm.GATED.label, "auxDetail", false, "weightedLatents", false);
+            AnchorForm.GATED.label, "auxDetail", false, "weightedLatents", false, "pixelWeight", 0f);
 
     public ModelConfig {
         // Configs written before these settings existed read as the paper's model.
@@ -66,6 +68,8 @@ public record ModelConfig(String variant, int resolution, int condChannels, int 
         anchorForm = anchorForm == null ? AnchorForm.GATED.label : AnchorForm.parse(anchorForm).label;
         auxDetail = auxDetail != null && auxDetail;
         weightedLatents = weightedLatents != null && weightedLatents;
+        pixelWeight = pixelWeight == null ? 0f : pixelWeight;
+        require(pixelWeight >= 0 && Float.isFinite(pixelWeight), "pixelWeight must be >= 0, got " + pixelWeight);
         require(!auxDetail || (auxWeight > 0 && NoiseStem.Kind.parse(noiseStem) != NoiseStem.Kind.NONE),
                 "auxDetail needs the auxiliary head (auxWeight > 0) and a noise stem");
         require(!auxAnchor || auxWeight > 0, "auxAnchor needs the auxiliary head (auxWeight > 0)");
@@ -100,19 +104,19 @@ public record ModelConfig(String variant, int resolution, int condChannels, int 
     public ModelConfig withVariant(String v) {
         return new ModelConfig(v, resolution, condChannels, unetChannels, latentChannels, vaeBase, blockEps, embedEps,
                 dropPath, trainSteps, sampleSteps, ensemble, priorRate, segWeight, clipSample, noiseStem, auxWeight,
-                auxPosWeight, latentScale, auxAnchor, anchorForm, auxDetail, weightedLatents);
+                auxPosWeight, latentScale, auxAnchor, anchorForm, auxDetail, weightedLatents, pixelWeight);
     }
 
     public ModelConfig withResolution(int r) {
         return new ModelConfig(variant, r, condChannels, unetChannels, latentChannels, vaeBase, blockEps, embedEps,
                 dropPath, trainSteps, sampleSteps, ensemble, priorRate, segWeight, clipSample, noiseStem, auxWeight,
-                auxPosWeight, latentScale, auxAnchor, anchorForm, auxDetail, weightedLatents);
+                auxPosWeight, latentScale, auxAnchor, anchorForm, auxDetail, weightedLatents, pixelWeight);
     }
 
     public ModelConfig withSampling(int steps, int members) {
         return new ModelConfig(variant, resolution, condChannels, unetChannels, latentChannels, vaeBase, blockEps,
                 embedEps, dropPath, trainSteps, steps, members, priorRate, segWeight, clipSample, noiseStem, auxWeight,
-                auxPosWeight, latentScale, auxAnchor, anchorForm, auxDetail, weightedLatents);
+                auxPosWeight, latentScale, auxAnchor, anchorForm, auxDetail, weightedLatents, pixelWeight);
     }
 
     /**
@@ -122,14 +126,14 @@ public record ModelConfig(String variant, int resolution, int condChannels, int 
     public ModelConfig withTraining(String stem, float aux, float posWeight, float lambda, boolean clip) {
         return new ModelConfig(variant, resolution, condChannels, unetChannels, latentChannels, vaeBase, blockEps,
                 embedEps, dropPath, trainSteps, sampleSteps, ensemble, priorRate, lambda, clip, stem, aux, posWeight,
-                latentScale, auxAnchor, anchorForm, auxDetail, weightedLatents);
+                latentScale, auxAnchor, anchorForm, auxDetail, weightedLatents, pixelWeight);
     }
 
     /** The same model with latents scaled by {@code scale} (a calibrated LightVAE). */
     public ModelConfig withLatentScale(float scale) {
         return new ModelConfig(variant, resolution, condChannels, unetChannels, latentChannels, vaeBase, blockEps,
                 embedEps, dropPath, trainSteps, sampleSteps, ensemble, priorRate, segWeight, clipSample, noiseStem,
-                auxWeight, auxPosWeight, scale, auxAnchor, anchorForm, auxDetail, weightedLatents);
+                auxWeight, auxPosWeight, scale, auxAnchor, anchorForm, auxDetail, weightedLatents, pixelWeight);
     }
 
     /**
@@ -139,14 +143,21 @@ public record ModelConfig(String variant, int resolution, int condChannels, int 
     public ModelConfig withAnchor(boolean on, AnchorForm form, boolean detail) {
         return new ModelConfig(variant, resolution, condChannels, unetChannels, latentChannels, vaeBase, blockEps,
                 embedEps, dropPath, trainSteps, sampleSteps, ensemble, priorRate, segWeight, clipSample, noiseStem,
-                auxWeight, auxPosWeight, latentScale, on, form.label, detail, weightedLatents);
+                auxWeight, auxPosWeight, latentScale, on, form.label, detail, weightedLatents, pixelWeight);
     }
 
     /** The same model with the mask-latent MSE weighted by tampered pixels, or plain. */
     public ModelConfig withWeightedLatents(boolean on) {
         return new ModelConfig(variant, resolution, condChannels, unetChannels, latentChannels, vaeBase, blockEps,
                 embedEps, dropPath, trainSteps, sampleSteps, ensemble, priorRate, segWeight, clipSample, noiseStem,
-                auxWeight, auxPosWeight, latentScale, auxAnchor, anchorForm, auxDetail, on);
+                auxWeight, auxPosWeight, latentScale, auxAnchor, anchorForm, auxDetail, on, pixelWeight);
+    }
+
+    /** The same model with a segmentation loss of weight {@code w} on the decoded x0-prediction (0: none). */
+    public ModelConfig withPixelWeight(float w) {
+        return new ModelConfig(variant, resolution, condChannels, unetChannels, latentChannels, vaeBase, blockEps,
+                embedEps, dropPath, trainSteps, sampleSteps, ensemble, priorRate, segWeight, clipSample, noiseStem,
+                auxWeight, auxPosWeight, latentScale, auxAnchor, anchorForm, auxDetail, weightedLatents, w);
     }
 
     public AnchorForm anchorFormKind() {

@@ -167,6 +167,9 @@ public final class DiffusionTask implements Task {
         if (l.aux() != null) {
             terms.put("loss_aux", l.aux().total());
         }
+        if (l.pixel() != null) {
+            terms.put("loss_pixel", l.pixel().total());
+        }
         return new StepLoss(l.total(), terms);
     }
 
