@@ -163,7 +163,7 @@ public final class TrainCommand implements Callable<Integer> {
 
     @Option(names = "--aux-weight", paramLabel = "<w>",
             description = "Weight of the auxiliary segmentation loss (weighted BCE + Dice) on the condition"
-                    + " feature (diffusion head); 0 turns the auxiliary head off. Default: the preset's (default 1,"
+                    + " feature (diffusion head); 0 turns the auxiliary head off. Default: the preset's (default 5,"
                     + " paper 0).")
     private Float auxWeight;
 

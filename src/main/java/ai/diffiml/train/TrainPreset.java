@@ -18,7 +18,7 @@ import java.util.Locale;
  */
 public enum TrainPreset {
     DEFAULT("b0", 128, 8, 3, 1, 8, 1, 3e-4, 0.3, AugmentationPreset.GEOMETRIC,
-            new Learnability("srm", 1f, true, 0.5f, false, 1e-3, 0.1, 64, true, true, "residual", true, true, 1f)),
+            new Learnability("srm", 5f, true, 0.5f, false, 1e-3, 0.1, 64, true, true, "residual", true, true, 1f)),
     PAPER("b3", 512, 16, 200, 40, 8, 5, 1e-4, 2, AugmentationPreset.PAPER,
             new Learnability("none", 0f, false, 0.2f, true, 1e-4, 0, 0, false, false, "gated", false, false, 0f));
 
