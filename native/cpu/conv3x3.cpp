@@ -14,7 +14,9 @@
 //   pair of output channels and input channel, 18 vector accumulators (2 channels x 9 taps) stay in registers over
 //   the chunk and are summed (float) into the chunk's partial gradient; the partials are added in chunk order (in
 //   double), so the result does not depend on the thread count.
-// Results differ from the im2col path only in summation order (float, ~1e-6 relative).
+// Results differ from the im2col path only in summation order (float, ~1e-6 relative). Conv uses the forward and
+// the input gradient; for the weight gradient im2col + GEMM measured faster (benchmarks/RESULTS.md), so this kernel
+// stays as a tested alternative (Conv3x3Test).
 #include <algorithm>
 #include <cstring>
 #include <vector>
