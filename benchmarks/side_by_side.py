@@ -73,6 +73,7 @@ def main():
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--n", type=int, nargs="+", default=[1], help="ensemble sizes (default 1)")
     ap.add_argument("--steps", type=int, default=8)
+    ap.add_argument("--res", type=int, default=512, help="image size; the model is the paper's MiT-b3 (default 512)")
     ap.add_argument("--runs", type=int, default=2, help="timed runs per N inside each process (default 2)")
     ap.add_argument("--warmup", type=int, default=1)
     ap.add_argument("--jar", default=os.path.join(ROOT, "target", "diffiml-native.jar"))
@@ -86,9 +87,10 @@ def main():
 
     env = dict(os.environ, OMP_NUM_THREADS=str(a.threads), OPENBLAS_NUM_THREADS=str(a.threads))
     launch = [a.java, "-cp", a.classpath, "ai.diffiml.cli.Main"] if a.classpath else [a.java, "-jar", a.jar]
-    ours = [*launch, "bench", "--device", "cpu", "--threads", str(a.threads), "--steps", str(a.steps),
+    ours = [*launch, "bench", "--model", "paper", "--resolution", str(a.res), "--device", "cpu", "--threads", str(a.threads), "--steps", str(a.steps),
             "--ensembles", ",".join(map(str, a.n)), "--warmup", str(a.warmup), "--iterations", str(a.runs)]
-    peer = [a.python, os.path.join(a.peer, "bench.py"), "--device", "cpu", "--threads", str(a.threads),
+    peer = [a.python, os.path.join(a.peer, "bench.py"), "--device", "cpu", "--res", str(a.res),
+            "--threads", str(a.threads),
             "--steps", str(a.steps), "--n", *map(str, a.n), "--runs", str(a.runs), "--warmup", str(a.warmup)]
     print(f"{time.strftime('%Y-%m-%d %H:%M:%S UTC', time.gmtime())}, {os.cpu_count()} cores, load {load()}")
     print("A (ours):   " + " ".join(ours))
