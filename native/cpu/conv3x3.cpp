@@ -14,7 +14,9 @@
 //   pair of output channels and input channel, 18 vector accumulators (2 channels x 9 taps) stay in registers over
 //   the chunk and are summed (float) into the chunk's partial gradient; the partials are added in chunk order (in
 //   double), so the result does not depend on the thread count.
-// Results differ from the im2col path only in summation order (float, ~1e-6 relative).
+// Results differ from the im2col path only in summation order (float, ~1e-6 relative). Conv uses the forward and
+// the input gradient; for the weight gradient im2col + GEMM measured faster (benchmarks/RESULTS.md), so this kernel
+// stays as a tested alternative (Conv3x3Test).
 #include <algorithm>
 #include <cstring>
 #include <vector>
@@ -52,14 +54,15 @@ void pad_rows(const float* x, int64_t h, int64_t w, int64_t y0, int64_t rows, fl
     }
 }
 
-// ob output channels (1..kOb) of one output row, columns [x0, x0 + 16 * nv) (nv 1..kVec): out[k][q] (+)= sum over
-// c, i, j of wt[k][c][i][j] * band[c][r + i][x + j], band rows of stride ws, channel planes cs apart.
-template <int OB>
-DML_AVX512 inline void row_tile(const float* band, int64_t cs, int64_t ws, int64_t r, int64_t x0, int nv,
-                                const float* wt, int64_t c, float* const* out, const float* init, int64_t wlim) {
-    __m512 acc[OB][kVec];
+// OB output channels of one output row, columns [x0, x0 + 16 * NV): out[k][q] (+)= sum over c, i, j of
+// wt[k][c][i][j] * band[c][r + i][x + j], band rows of stride ws, channel planes cs apart. OB and NV are template
+// arguments so that the OB x NV accumulators stay in registers (with a runtime count GCC kept them on the stack).
+template <int OB, int NV>
+DML_AVX512 void row_tile(const float* band, int64_t cs, int64_t ws, int64_t r, int64_t x0, const float* wt,
+                         int64_t c, float* const* out, const float* init, int64_t wlim) {
+    __m512 acc[OB][NV];
     for (int k = 0; k < OB; ++k)
-        for (int v = 0; v < kVec; ++v) acc[k][v] = _mm512_set1_ps(init ? init[k] : 0.f);
+        for (int v = 0; v < NV; ++v) acc[k][v] = _mm512_set1_ps(init ? init[k] : 0.f);
     for (int64_t ci = 0; ci < c; ++ci) {
         const float* b0 = band + ci * cs + r * ws + x0;
         const float* wc = wt + ci * 9;
@@ -68,20 +71,30 @@ DML_AVX512 inline void row_tile(const float* band, int64_t cs, int64_t ws, int64
             for (int j = 0; j < 3; ++j) {
                 __m512 wv[OB];
                 for (int k = 0; k < OB; ++k) wv[k] = _mm512_set1_ps(wc[k * c * 9 + i * 3 + j]);
-                for (int v = 0; v < kVec; ++v) {
-                    if (v < nv) {
-                        const __m512 in = _mm512_loadu_ps(row + j + 16 * v);
-                        for (int k = 0; k < OB; ++k) acc[k][v] = _mm512_fmadd_ps(wv[k], in, acc[k][v]);
-                    }
+                for (int v = 0; v < NV; ++v) {
+                    const __m512 in = _mm512_loadu_ps(row + j + 16 * v);
+                    for (int k = 0; k < OB; ++k) acc[k][v] = _mm512_fmadd_ps(wv[k], in, acc[k][v]);
                 }
             }
         }
     }
-    for (int v = 0; v < nv; ++v) {
+    for (int v = 0; v < NV; ++v) {
         const int64_t q = x0 + 16 * v;
         const int64_t left = wlim - q;
         const __mmask16 m = left >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << left) - 1u);
         for (int k = 0; k < OB; ++k) _mm512_mask_storeu_ps(out[k] + q, m, acc[k][v]);
+    }
+}
+
+// row_tile for a runtime count nv (1..kVec) of 16-column vectors.
+template <int OB>
+DML_AVX512 inline void row_tiles(int nv, const float* band, int64_t cs, int64_t ws, int64_t r, int64_t x0,
+                                 const float* wt, int64_t c, float* const* out, const float* init, int64_t wlim) {
+    switch (nv) {
+        case 4: row_tile<OB, 4>(band, cs, ws, r, x0, wt, c, out, init, wlim); break;
+        case 3: row_tile<OB, 3>(band, cs, ws, r, x0, wt, c, out, init, wlim); break;
+        case 2: row_tile<OB, 2>(band, cs, ws, r, x0, wt, c, out, init, wlim); break;
+        default: row_tile<OB, 1>(band, cs, ws, r, x0, wt, c, out, init, wlim); break;
     }
 }
 
@@ -97,11 +110,11 @@ DML_AVX512 void forward_item(const float* x, const float* wt, const float* bias,
             float* out[kOb];
             for (; k0 + kOb <= o; k0 += kOb) {
                 for (int k = 0; k < kOb; ++k) out[k] = y + ((b * o + k0 + k) * h + y0 + r) * w;
-                row_tile<kOb>(band, cs, ws, r, x0, nv, wt + k0 * c * 9, c, out, bias ? bias + k0 : nullptr, w);
+                row_tiles<kOb>(nv, band, cs, ws, r, x0, wt + k0 * c * 9, c, out, bias ? bias + k0 : nullptr, w);
             }
             for (; k0 < o; ++k0) {
                 out[0] = y + ((b * o + k0) * h + y0 + r) * w;
-                row_tile<1>(band, cs, ws, r, x0, nv, wt + k0 * c * 9, c, out, bias ? bias + k0 : nullptr, w);
+                row_tiles<1>(nv, band, cs, ws, r, x0, wt + k0 * c * 9, c, out, bias ? bias + k0 : nullptr, w);
             }
         }
     }

@@ -41,18 +41,14 @@ import picocli.CommandLine.Spec;
         description = {"Measure inference speed: end-to-end latency (median, p90) and throughput of one image at"
                 + " the model's resolution (the paper's model: MiT-b3 at 512x512) for each ensemble size N, and the"
                 + " time of each stage (encoder + condition head, sampling, decode, pre/post-processing), beside"
-                + " the paper's figures (RTX 3090: 69.48 FPS at N = 1, 37.28 FPS at N = 5) and a PyTorch CPU"
-                + " reference on a 2-core machine. The uncertainty map is off (the method decodes once).",
+                + " the paper's figures (measured on another machine, an RTX 3090: 69.48 FPS at N = 1, 37.28 FPS at"
+                + " N = 5). The uncertainty map is off (the method decodes once). A comparison with PyTorch must be"
+                + " measured side by side: benchmarks/side-by-side.sh.",
                 "Without --run or --checkpoint the model has random weights: the time does not depend on them."})
 public final class BenchCommand implements Callable<Integer> {
     /** The paper's throughput on an RTX 3090, images per second, at N = 1 and N = 5 (8 steps, 512 px). */
     static final double PAPER_FPS_N1 = 69.48;
     static final double PAPER_FPS_N5 = 37.28;
-    /** A PyTorch (OpenBLAS) implementation on the 2-core development machine, seconds: see the issue. */
-    static final double TORCH_ENCODER_S = 2.2;
-    static final double TORCH_UNET_CALL_S = 2.9;
-    static final double TORCH_DECODE_S = 0.2;
-    static final double TORCH_TOTAL_N1_S = 25;
 
     @Option(names = "--model", paramLabel = "<preset|file>", defaultValue = "paper",
             description = "Model with random weights: a preset (paper = MiT-b3 at 512 px; b0..b5) or a JSON model"
@@ -243,30 +239,16 @@ public final class BenchCommand implements Callable<Integer> {
         }
         if (!paperModel) {
             if (n == ensembles.get(0)) {
-                out.printf(Locale.ROOT, "  (no comparison: the paper's and the PyTorch figures are for MiT-b3 at 512 px)%n");
+                out.printf(Locale.ROOT, "  (no comparison: the paper's figures are for MiT-b3 at 512 px)%n");
             }
         } else {
             double paper = n == 1 ? PAPER_FPS_N1 : n == 5 ? PAPER_FPS_N5 : Double.NaN;
             if (!Double.isNaN(paper) && steps == 8) {
-                out.printf(Locale.ROOT, "  vs the paper (RTX 3090, %.2f FPS): %.5f x its throughput (it is %.0f x"
-                        + " faster)%n", paper, fps / paper, paper / fps);
-            }
-            if (n == 1 && steps == 8) {
-                double unetCall = sampling.median() / steps / 1000;
-                out.printf(Locale.ROOT, "  vs PyTorch (OpenBLAS) on the 2-core reference machine, medians"
-                        + " (speed-up > 1: we are faster):%n");
-                compare(out, "encoder + condition head", TORCH_ENCODER_S, encoder.median() / 1000);
-                compare(out, "one UNet call", TORCH_UNET_CALL_S, unetCall);
-                compare(out, "decode", TORCH_DECODE_S, decode.median() / 1000);
-                compare(out, "end to end", TORCH_TOTAL_N1_S, total.median() / 1000);
+                out.printf(Locale.ROOT, "  the paper, on another machine (RTX 3090): %.2f FPS (not measured here; for"
+                        + " PyTorch on this machine run benchmarks/side-by-side.sh)%n", paper);
             }
         }
         out.flush();
-    }
-
-    private static void compare(PrintWriter out, String what, double torchSeconds, double ourSeconds) {
-        out.printf(Locale.ROOT, "    %-26s PyTorch %6.2f s, here %7.3f s: speed-up %.2f%n", what, torchSeconds,
-                ourSeconds, torchSeconds / ourSeconds);
     }
 
     private static LatencyStats stage(List<Localization> results, ToDoubleFunction<StageTimings> ms) {

@@ -10,7 +10,8 @@ import java.lang.reflect.Field;
  * this thread adds m x n x k x batch to a tally, by who called it: an attention matmul ({@code ops.Attention}), a
  * bias broadcast ({@code Gemm.broadcastBias}, a rank-1 product of ones by the bias, not a MAC of the layer), or
  * anything else (the weight products of convolutions, transposed convolutions and linear layers). Depthwise
- * convolutions run on a direct kernel and never reach BLAS.
+ * convolutions run on a direct kernel and never reach BLAS; so would the direct 3x3 kernel of full-resolution
+ * convolutions with few channels, which is therefore switched off while a counter is installed.
  *
  * <p>Installed by reflection on {@code Backends.cpuBlas} (tests only; the GEMMs still run, on the real BLAS).
  */
@@ -21,6 +22,7 @@ final class GemmCounter implements Blas, AutoCloseable {
     private final Field field;
     private final Thread owner = Thread.currentThread();
     private long weight, attention, biasCalls;
+    private final ai.diffiml.ops.Conv.Direct3x3 direct3x3 = ai.diffiml.ops.Conv.direct3x3();
 
     /** What was counted since the last {@link #take()}. */
     record Tally(long weightMacs, long attentionMacs, long biasBroadcasts) {}
@@ -37,6 +39,7 @@ final class GemmCounter implements Blas, AutoCloseable {
             f.setAccessible(true);
             GemmCounter counter = new GemmCounter(real, f);
             f.set(null, counter);
+            ai.diffiml.ops.Conv.direct3x3(ai.diffiml.ops.Conv.Direct3x3.OFF);
             return counter;
         } catch (ReflectiveOperationException e) {
             throw new IllegalStateException("cannot wrap Backends.cpuBlas (renamed?): " + e, e);
@@ -88,6 +91,7 @@ final class GemmCounter implements Blas, AutoCloseable {
 
     @Override
     public void close() {
+        ai.diffiml.ops.Conv.direct3x3(direct3x3);
         try {
             field.set(null, delegate);
         } catch (IllegalAccessException e) {

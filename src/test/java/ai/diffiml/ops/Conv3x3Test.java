@@ -83,6 +83,28 @@ class Conv3x3Test {
         }
     }
 
+    /** The native weight-gradient kernel (kept, tested; Conv takes im2col + GEMM for it, measured faster). */
+    @Test
+    void directWeightGradientKernelMatchesIm2colGemm() {
+        assumeTrue(Conv.direct3x3Supported(), "no AVX-512F on this CPU");
+        Rand r = new Rand(13);
+        for (ConvTest.Case k : CASES) {
+            float[] x = r.normal((long) k.n() * k.c() * k.h() * k.w());
+            float[] w = r.normal((long) k.o() * k.c() * 9);
+            float[] b = r.normal(k.o());
+            float[] dy = r.normal((long) k.n() * k.o() * k.h() * k.w());
+            float[][] ref = run(Conv.Direct3x3.OFF, k, x, w, b, dy);
+            try (Scope s = Scope.open()) {
+                Tensor xt = Tensor.of(ai.diffiml.backend.Device.CPU, x, k.n(), k.c(), k.h(), k.w());
+                Tensor g = Tensor.of(ai.diffiml.backend.Device.CPU, dy, k.n(), k.o(), k.h(), k.w());
+                Tensor dw = Tensor.empty(ai.diffiml.backend.Device.CPU, k.o(), k.c(), 3, 3);
+                ai.diffiml.backend.Native.check(ai.diffiml.backend.jni.LinalgKernels.dml_conv3x3_backward_weight(0,
+                        xt.address(), g.address(), dw.address(), k.n(), k.c(), k.h(), k.w(), k.o()), "dw");
+                assertClose(k + " dw kernel", dw.toArray(), ref[2], TOL);
+            }
+        }
+    }
+
     @Test
     void directGradientsMatchFiniteDifferences() {
         assumeTrue(Conv.direct3x3Supported(), "no AVX-512F on this CPU");
