@@ -5,6 +5,7 @@ import ai.diffiml.data.AugmentationPreset;
 import ai.diffiml.data.BatchSource;
 import ai.diffiml.data.DatasetSummary;
 import ai.diffiml.hub.HubFiles;
+import ai.diffiml.model.AnchorForm;
 import ai.diffiml.model.ModelConfig;
 import ai.diffiml.model.NoiseStem;
 import ai.diffiml.model.SegFormer;
@@ -192,7 +193,7 @@ public final class TrainCommand implements Callable<Integer> {
 
     @Option(names = "--aux-weight", paramLabel = "<w>",
             description = "Weight of the auxiliary segmentation loss (weighted BCE + Dice) on the condition"
-                    + " feature (diffusion head); 0 turns the auxiliary head off. Default: the preset's (default 1,"
+                    + " feature (diffusion head); 0 turns the auxiliary head off. Default: the preset's (default 5,"
                     + " paper 0).")
     private Float auxWeight;
 
@@ -207,6 +208,29 @@ public final class TrainCommand implements Callable<Integer> {
                     + " sampled mask follows the image from the first steps and the UNet learns the correction"
                     + " (diffusion head; needs --aux-weight > 0). Default: the preset's (default on, paper off).")
     private Boolean auxAnchor;
+
+    @Option(names = "--anchor-form", paramLabel = "residual|gated",
+            description = "How the anchored x0-prediction is formed: residual (x0 = A + UNet(y_t - sqrt(abar_t) A):"
+                    + " the UNet denoises the residual from the anchor A) or gated (x0 = A + sqrt(abar_t) UNet(y_t))."
+                    + " Default: the preset's (default residual).")
+    private String anchorForm;
+
+    @Option(names = "--aux-detail", negatable = true,
+            description = "The auxiliary head (and so the anchor) also reads the noise stem's full-resolution"
+                    + " features, not only the 1/8-resolution condition feature (needs a noise stem and"
+                    + " --aux-weight > 0). Default: the preset's (default on, paper off).")
+    private Boolean auxDetail;
+
+    @Option(names = "--weighted-latents", negatable = true,
+            description = "Weigh the mask-latent MSE by tampered pixels as the BCE weighs them (--pos-weight), so"
+                    + " under weak evidence the prediction does not settle on the background latent (diffusion head)."
+                    + " Default: the preset's (default on, paper off).")
+    private Boolean weightedLatents;
+
+    @Option(names = "--pixel-weight", paramLabel = "<w>",
+            description = "Weight of a segmentation loss (as the auxiliary head's) on the decoded x0-prediction, next"
+                    + " to the latent MSE; 0: none (diffusion head). Default: the preset's (default 1, paper 0).")
+    private Float pixelWeight;
 
     @Option(names = "--seg-weight", paramLabel = "<lambda>",
             description = "Mask-latent share of the diffusion objective (the edge latent gets 1 - lambda)."
@@ -295,13 +319,29 @@ public final class TrainCommand implements Callable<Integer> {
         if (!(aux >= 0) || !Float.isFinite(aux)) {
             throw new IllegalArgumentException("--aux-weight must be >= 0, got " + aux);
         }
-        if (!diffusion && (auxWeight != null || segWeight != null || auxAnchor != null)) {
-            throw new IllegalArgumentException("--aux-weight, --seg-weight and --aux-anchor belong to the diffusion"
-                    + " head");
+        if (!diffusion && (auxWeight != null || segWeight != null || auxAnchor != null || anchorForm != null
+                || auxDetail != null || weightedLatents != null || pixelWeight != null)) {
+            throw new IllegalArgumentException("--aux-weight, --seg-weight, --aux-anchor, --anchor-form,"
+                    + " --aux-detail, --weighted-latents and --pixel-weight belong to the diffusion head");
         }
         boolean anchored = (auxAnchor != null ? auxAnchor : l.auxAnchor()) && aux > 0;
         if (auxAnchor != null && auxAnchor && !(aux > 0)) {
             throw new IllegalArgumentException("--aux-anchor needs the auxiliary head: --aux-weight > 0");
+        }
+        AnchorForm form = AnchorForm.parse(anchorForm != null ? anchorForm : l.anchorForm());
+        boolean detail = (auxDetail != null ? auxDetail : l.auxDetail()) && aux > 0 && !stem.equals("none");
+        if (auxDetail != null && auxDetail && (!(aux > 0) || stem.equals("none"))) {
+            throw new IllegalArgumentException("--aux-detail needs the auxiliary head (--aux-weight > 0) and a noise"
+                    + " stem (--noise-stem srm or srm+bayar)");
+        }
+        boolean weighted = diffusion && (weightedLatents != null ? weightedLatents : l.weightedLatents());
+        float pixel = pixelWeight != null ? pixelWeight : l.pixelWeight();
+        if (!(pixel >= 0) || !Float.isFinite(pixel)) {
+            throw new IllegalArgumentException("--pixel-weight must be >= 0, got " + pixel);
+        }
+        if ((weighted || pixel > 0) && pos.equals("paper")) {
+            throw new IllegalArgumentException("--weighted-latents and --pixel-weight weigh by --pos-weight: give auto"
+                    + " or a number");
         }
         if (aux > 0 && pos.equals("paper")) {
             throw new IllegalArgumentException("--pos-weight paper is the discriminative baseline's paper loss; the"
@@ -309,7 +349,7 @@ public final class TrainCommand implements Callable<Integer> {
         }
         ModelConfig model = diffusion ? ModelConfig.paper().withVariant(v).withResolution(res)
                 .withTraining(stem, aux, fixedPos == null ? 1f : fixedPos, lambda, l.clipSample())
-                .withAuxAnchor(anchored) : null;
+                .withAnchor(anchored, form, detail).withWeightedLatents(weighted).withPixelWeight(pixel) : null;
         SegFormer.Config seg = diffusion ? null : SegFormer.Config.of(v, res).withNoiseStem(stem);
         double stage1Lr = vaeLr != null ? vaeLr : l.vaeLr();
         if (!(stage1Lr > 0) || !Double.isFinite(stage1Lr)) {
@@ -351,7 +391,7 @@ public final class TrainCommand implements Callable<Integer> {
         Task task = null;
         try (BatchSource train = sources.training(data, res, b, seed, augmentation.settings());
                 BatchSource val = valData == null ? null : sources.validation(valData, res, b)) {
-            if (pos.equals("auto") && (aux > 0 || !diffusion)) {
+            if (pos.equals("auto") && (aux > 0 || !diffusion || weighted || pixel > 0)) {
                 double share = PixelShare.of(train, dev);
                 fixedPos = SegmentationLoss.positiveWeight(share);
                 // printed once the run folder is made: a run that is refused before says one line, on stderr

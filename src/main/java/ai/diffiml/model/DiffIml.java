@@ -37,12 +37,25 @@ public final class DiffIml extends Module {
     private final NoiseSchedule schedule;
     private final NoiseStem stem;
     private final Conv2d auxHead;
+    private final Conv2d auxDetail;
 
     /**
      * The training loss and its terms (each a one-element tensor); {@code aux} is the auxiliary segmentation loss
      * (null without an auxiliary head).
      */
-    public record Loss(Tensor total, Tensor mask, Tensor edge, SegmentationLoss.Terms aux) {}
+    public record Loss(Tensor total, Tensor mask, Tensor edge, SegmentationLoss.Terms aux, SegmentationLoss.Terms pixel) {}
+
+    /**
+     * What the encoder computes once per image: the condition feature F [B, condChannels, H/8, W/8] the UNet reads,
+     * and, when the config's auxiliary head reads the noise stem ({@link ModelConfig#auxDetail}), the stem's
+     * full-resolution features [B, {@value NoiseStem#WIDTH}, H, W] (else null).
+     */
+    public record Condition(Tensor feature, Tensor detail) {
+        /** A condition without detail features (for models whose auxiliary head reads F alone). */
+        public static Condition of(Tensor feature) {
+            return new Condition(feature, null);
+        }
+    }
 
     public DiffIml(ModelConfig config, Device device) {
         this.config = config;
@@ -58,6 +71,9 @@ public final class DiffIml extends Module {
         stem = kind == NoiseStem.Kind.NONE ? null : child("noise_stem", new NoiseStem(device, kind, v.dims()[0]));
         auxHead = config.auxWeight() > 0
                 ? child("aux_head", new Conv2d(device, config.condChannels(), 1, 1, 1, 0, 1, true)) : null;
+        // ModelConfig guarantees the stem and the head exist when auxDetail is set.
+        auxDetail = config.auxDetail()
+                ? child("aux_detail", new Conv2d(device, NoiseStem.WIDTH, 1, 1, 1, 0, 1, true)) : null;
         schedule = new NoiseSchedule(config.trainSteps(), 1e-4, 2e-2);
     }
 
@@ -74,6 +90,9 @@ public final class DiffIml extends Module {
         }
         if (auxHead != null) {
             auxHead.init(init);
+        }
+        if (auxDetail != null) {
+            auxDetail.init(init);
         }
         if (config.auxAnchor()) {
             unet.zeroOutput(); // the prediction starts at its anchor
@@ -117,7 +136,17 @@ public final class DiffIml extends Module {
 
     /** Condition feature [B, condChannels, H/8, W/8] of an ImageNet-normalised image [B, 3, H, W]. */
     public Tensor condition(Tensor image) {
-        return cond.forward(encoder.forward(image, stem == null ? null : stem.forward(image)));
+        return conditioning(image).feature();
+    }
+
+    /** {@link #condition} and, where the auxiliary head reads them, the noise stem's full-resolution features. */
+    public Condition conditioning(Tensor image) {
+        if (stem == null) {
+            return Condition.of(cond.forward(encoder.forward(image, null)));
+        }
+        Tensor hidden = stem.hidden(image);
+        Tensor f = cond.forward(encoder.forward(image, stem.project(hidden)));
+        return new Condition(f, auxDetail != null ? hidden : null);
     }
 
     /** Clean latents [B, 2*latent, H/8, W/8] = [enc(2 mask - 1) | enc(2 edge - 1)]; the VAE is frozen here. */
@@ -150,61 +179,158 @@ public final class DiffIml extends Module {
             int[] conditionOrder) {
         Tensor y0 = targetLatents(mask01, edge01);
         Tensor yT = ErrorPrior.noise(schedule, y0, xi, eps, t, config.priorRate());
-        Tensor f = condition(image);
-        Tensor fUsed = conditionOrder == null ? f : permuteBatch(f, conditionOrder);
-        Tensor out = denoise(yT, t, fUsed, anchor(fUsed, image.dim(2), image.dim(3)));
-        int c = config.latentChannels();
-        Tensor maskLoss = Losses.mse(Layout.slice(out, 1, 0, c), Layout.slice(y0, 1, 0, c));
-        Tensor edgeLoss = Losses.mse(Layout.slice(out, 1, c, c), Layout.slice(y0, 1, c, c));
+        Condition c = conditioning(image);
+        Condition used = conditionOrder == null ? c : new Condition(permuteBatch(c.feature(), conditionOrder),
+                c.detail() == null ? null : permuteBatch(c.detail(), conditionOrder));
+        Tensor out = denoise(yT, t, used.feature(), anchor(used, image.dim(2), image.dim(3)));
+        int lc = config.latentChannels();
+        Tensor maskLoss = maskLatentLoss(Layout.slice(out, 1, 0, lc), Layout.slice(y0, 1, 0, lc), mask01);
+        Tensor edgeLoss = Losses.mse(Layout.slice(out, 1, lc, lc), Layout.slice(y0, 1, lc, lc));
         Tensor total = Arithmetic.add(Arithmetic.scale(maskLoss, config.segWeight()),
                 Arithmetic.scale(edgeLoss, 1f - config.segWeight()));
         SegmentationLoss.Terms aux = null;
         if (auxHead != null) {
-            aux = SegmentationLoss.of(auxLogits(f, image.dim(2), image.dim(3)), mask01, config.auxPosWeight(), 1f);
+            aux = SegmentationLoss.of(auxLogits(c, image.dim(2), image.dim(3)), mask01, config.auxPosWeight(), 1f);
             total = Arithmetic.add(total, Arithmetic.scale(aux.total(), config.auxWeight()));
         }
-        return new Loss(total, maskLoss, edgeLoss, aux);
+        SegmentationLoss.Terms pixel = null;
+        if (config.pixelWeight() > 0) {
+            // The frozen decoder passes gradients to the prediction: the map it decodes is what is scored.
+            pixel = SegmentationLoss.of(decodeMaskLogits(out), mask01, config.auxPosWeight(), 1f);
+            total = Arithmetic.add(total, Arithmetic.scale(pixel.total(), config.pixelWeight()));
+        }
+        return new Loss(total, maskLoss, edgeLoss, aux, pixel);
     }
 
     /**
-     * The x0-prediction: the UNet's output; with an anchor (else null), {@code anchor + sqrt(abar_t) x UNet}: where
-     * the noisy input holds almost nothing of x0 (abar_t near 0) the prediction is the anchor, and the UNet's share
-     * grows as the input becomes informative (sqrt(abar_t) = 0.02 at t = 875, 0.28 at 500, 0.85 at 125), so a UNet
-     * that has not yet learnt to ignore pure noise at high t cannot drown the image's evidence there.
+     * The mask-latent term of the objective: MSE, or with {@link ModelConfig#weightedLatents} the mean of
+     * w (pred - target)^2 divided by the mean of w, where a latent cell's w = 1 + (auxPosWeight - 1) x the share
+     * of tampered pixels in the 8 x 8 pixels it covers. Why: under weak evidence the MSE optimum is the background
+     * latent (about 7 % of pixels are tampered here), which the decoder reads as "nothing tampered"; weighted like
+     * the BCE, the optimum crosses the decoder's threshold where the auxiliary head's map crosses 0.5.
+     */
+    Tensor maskLatentLoss(Tensor pred, Tensor target, Tensor mask01) {
+        if (!config.weightedLatents()) {
+            return Losses.mse(pred, target);
+        }
+        Tensor w = cellWeights(mask01, pred.dim(1), pred.dim(2), pred.dim(3), config.auxPosWeight());
+        double meanW = 0;
+        for (float v : w.toArray()) {
+            meanW += v;
+        }
+        meanW /= w.numel();
+        Tensor d = Arithmetic.add(pred, Arithmetic.scale(target, -1f));
+        return Arithmetic.scale(Reduce.mean(Arithmetic.mul(w, Arithmetic.mul(d, d))), (float) (1 / meanW));
+    }
+
+    /** Per-cell weights [B, channels, h, w] of {@link #maskLatentLoss} from a {0,1} mask [B, 1, H, W]. */
+    static Tensor cellWeights(Tensor mask01, int channels, int h, int w, float posWeight) {
+        int b = mask01.dim(0), height = mask01.dim(2), width = mask01.dim(3);
+        if (height % h != 0 || width % w != 0) {
+            throw new IllegalArgumentException("cellWeights: mask " + mask01.describe() + " is not a whole number of "
+                    + h + " x " + w + " cells");
+        }
+        int ch = height / h, cw = width / w;
+        float[] m = mask01.toArray();
+        float[] out = new float[b * channels * h * w];
+        for (int i = 0; i < b; i++) {
+            for (int y = 0; y < h; y++) {
+                for (int x = 0; x < w; x++) {
+                    double sum = 0;
+                    for (int dy = 0; dy < ch; dy++) {
+                        int row = (i * height + y * ch + dy) * width + x * cw;
+                        for (int dx = 0; dx < cw; dx++) {
+                            sum += m[row + dx];
+                        }
+                    }
+                    float weight = (float) (1 + (posWeight - 1) * sum / (ch * cw));
+                    for (int c = 0; c < channels; c++) {
+                        out[((i * channels + c) * h + y) * w + x] = weight;
+                    }
+                }
+            }
+        }
+        return Tensor.of(mask01.device(), out, b, channels, h, w);
+    }
+
+    /**
+     * The x0-prediction: the UNet's output; with an anchor A (else null), as the config's {@link AnchorForm} says:
+     * {@code A + U(y_t - sqrt(abar_t) A)} (residual; the centring is not differentiated, like y_t itself) or
+     * {@code A + sqrt(abar_t) U(y_t)} (gated).
      */
     Tensor denoise(Tensor yT, int[] t, Tensor condition, Tensor anchor) {
-        Tensor out = unet.forward(yT, t, condition);
         if (anchor == null) {
-            return out;
+            return unet.forward(yT, t, condition);
         }
-        float[] gate = new float[t.length];
+        float[] rootAbar = new float[t.length];
         for (int i = 0; i < t.length; i++) {
-            gate[i] = (float) Math.sqrt(schedule.alphaCumprod(t[i]));
+            rootAbar[i] = (float) Math.sqrt(schedule.alphaCumprod(t[i]));
         }
-        return Arithmetic.add(anchor, Arithmetic.mulAlong(out, Tensor.of(out.device(), gate, gate.length), 0));
+        if (config.anchorFormKind() == AnchorForm.RESIDUAL) {
+            Tensor centred;
+            try (GradMode.Guard g = GradMode.disabled()) {
+                float[] minus = new float[t.length];
+                for (int i = 0; i < t.length; i++) {
+                    minus[i] = -rootAbar[i];
+                }
+                centred = Arithmetic.add(yT, Arithmetic.mulAlong(anchor, Tensor.of(anchor.device(), minus,
+                        minus.length), 0));
+            }
+            return Arithmetic.add(anchor, unet.forward(centred, t, condition));
+        }
+        Tensor out = unet.forward(yT, t, condition);
+        return Arithmetic.add(anchor, Arithmetic.mulAlong(out, Tensor.of(out.device(), rootAbar, rootAbar.length), 0));
     }
 
     /**
-     * The anchor of the x0-prediction ({@link ModelConfig#auxAnchor}): [enc(2 p - 1) | 0] with p the auxiliary head's
-     * probability map at the image size and enc the frozen LightVAE encoder, i.e. the latent of the mask the
-     * condition feature already reads as tampered; the UNet then predicts what to change. At high t the noisy input
-     * carries no information, so a UNet from random weights needs many steps before its prediction follows the
-     * image at all; with the anchor the sampled map follows the auxiliary head from the start, and the diffusion
-     * loss also trains that head through the (frozen) encoder ({@link #denoise} gates the UNet's share by t). Null
-     * without an anchor.
+     * The anchor of the x0-prediction ({@link ModelConfig#auxAnchor}): [enc(m) | 0] with enc the frozen LightVAE
+     * encoder and m the auxiliary head's map at the image size, i.e. the latent of the mask the condition feature
+     * already reads as tampered; the UNet then predicts what to change. At high t the noisy input carries no
+     * information, so a UNet from random weights needs many steps before its prediction follows the image at all;
+     * with the anchor the sampled map follows the auxiliary head from the start. m depends on the form: gated,
+     * m = 2 p - 1 (soft, differentiable: the diffusion loss also trains the head); residual, m = the map thresholded
+     * at 0.5 in {-1, 1}, not differentiated: the LightVAE was trained on binary masks, and soft maps encode to
+     * latents far from any mask's (their mask-latent MSE against the truth measured 1.7, above the latents'
+     * variance of 1), which the UNet then has to undo. Null without an anchor.
      */
-    public Tensor anchor(Tensor condition, int height, int width) {
+    public Tensor anchor(Condition condition, int height, int width) {
         if (!config.auxAnchor()) {
             return null;
         }
-        Tensor p = Activations.sigmoid(auxLogits(condition, height, width));
-        Tensor z = vae.encode(toSigned(p));
+        Tensor logits = auxLogits(condition, height, width);
+        Tensor z;
+        if (config.anchorFormKind() == AnchorForm.RESIDUAL) {
+            try (GradMode.Guard g = GradMode.disabled()) {
+                float[] v = logits.toArray();
+                for (int i = 0; i < v.length; i++) {
+                    v[i] = v[i] > 0 ? 1f : -1f; // sigmoid(logit) > 0.5
+                }
+                z = vae.encode(Tensor.of(logits.device(), v, logits.shape()));
+            }
+        } else {
+            z = vae.encode(toSigned(Activations.sigmoid(logits)));
+        }
         return Layout.concat(1, z, Tensor.full(z.device(), 0f, z.shape()));
     }
 
-    /** The auxiliary head's tampering logits [B, 1, H, W] from condition features (null without the head). */
-    public Tensor auxLogits(Tensor condition, int height, int width) {
-        return auxHead == null ? null : Resize.bilinear(auxHead.forward(condition), height, width);
+    /**
+     * The auxiliary head's tampering logits [B, 1, H, W] (null without the head): a 1x1 conv of F, upsampled
+     * bilinearly, plus with {@link ModelConfig#auxDetail} a 1x1 conv of the stem's full-resolution features, so
+     * the map is not limited to F's 1/8 resolution.
+     */
+    public Tensor auxLogits(Condition condition, int height, int width) {
+        if (auxHead == null) {
+            return null;
+        }
+        Tensor up = Resize.bilinear(auxHead.forward(condition.feature()), height, width);
+        if (auxDetail == null) {
+            return up;
+        }
+        if (condition.detail() == null) {
+            throw new IllegalArgumentException("auxLogits: this model's auxiliary head reads the noise stem's"
+                    + " features; pass the Condition from conditioning(image)");
+        }
+        return Arithmetic.add(up, auxDetail.forward(condition.detail()));
     }
 
     private static Tensor permuteBatch(Tensor x, int[] order) {
@@ -223,6 +349,12 @@ public final class DiffIml extends Module {
      */
     public Tensor sampleLatents(Tensor condition, Tensor noise, int steps, int members,
             BiConsumer<Integer, Tensor> afterStep) {
+        return sampleLatents(Condition.of(condition), noise, steps, members, afterStep);
+    }
+
+    /** {@link #sampleLatents(Tensor, Tensor, int, int, BiConsumer)} from a whole {@link Condition}. */
+    public Tensor sampleLatents(Condition condition, Tensor noise, int steps, int members,
+            BiConsumer<Integer, Tensor> afterStep) {
         try (GradMode.Guard g = GradMode.disabled()) {
             Tensor chains = sampleChains(condition, noise, steps, members, afterStep);
             Tensor mean = meanOfChains(chains, members);
@@ -239,6 +371,13 @@ public final class DiffIml extends Module {
      */
     public Tensor sampleChains(Tensor condition, Tensor noise, int steps, int members,
             BiConsumer<Integer, Tensor> afterStep) {
+        return sampleChains(Condition.of(condition), noise, steps, members, afterStep);
+    }
+
+    /** {@link #sampleChains(Tensor, Tensor, int, int, BiConsumer)} from a whole {@link Condition}. */
+    public Tensor sampleChains(Condition whole, Tensor noise, int steps, int members,
+            BiConsumer<Integer, Tensor> afterStep) {
+        Tensor condition = whole.feature();
         int b = condition.dim(0);
         if (noise.dim(0) != members * b) {
             throw new IllegalArgumentException("sample: noise " + noise.describe() + " does not hold " + members
@@ -248,7 +387,7 @@ public final class DiffIml extends Module {
         try (GradMode.Guard g = GradMode.disabled()) {
             Tensor condRep = condition;
             int size = 8 * condition.dim(2);
-            Tensor anchor = anchor(condition, size, 8 * condition.dim(3));
+            Tensor anchor = anchor(whole, size, 8 * condition.dim(3));
             Tensor anchorRep = anchor;
             if (members > 1) {
                 Tensor[] copies = new Tensor[members];
@@ -403,10 +542,10 @@ public final class DiffIml extends Module {
     private Prediction runView(Tensor image, Sampling sampling, boolean perImageNoise, boolean memberMaps,
             StageClock clock) {
         long start = System.nanoTime();
-        Tensor condition = condition(image);
+        Condition condition = conditioning(image);
         start = lap(clock, Stage.ENCODER, start);
         int b = image.dim(0), m = sampling.members();
-        int h = condition.dim(2), w = condition.dim(3);
+        int h = condition.feature().dim(2), w = condition.feature().dim(3);
         int[] noiseShape = {m * b, 2 * config.latentChannels(), h, w};
         Tensor noise = perImageNoise ? noisePerImage(b, m, h, w, sampling.seed())
                 : Tensor.of(image.device(), gaussian(sampling.seed(), noiseShape), noiseShape);

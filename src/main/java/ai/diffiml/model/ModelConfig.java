@@ -27,18 +27,27 @@ package ai.diffiml.model;
  *     the release's and distilled VAEs, 1 / std of the latents for a LightVAE trained here without a teacher
  * @param auxAnchor the x0-prediction is the UNet's output plus the latent of the auxiliary head's map (needs
  *     {@code auxWeight > 0}; {@link DiffIml#anchor})
+ * @param anchorForm how the UNet's share of an anchored x0-prediction depends on t ({@link AnchorForm} label:
+ *     sqrt-abar, which files written before this setting existed mean, or none)
+ * @param auxDetail the auxiliary head also reads the noise stem's full-resolution features (needs a noise stem
+ *     and {@code auxWeight > 0}; {@link DiffIml#auxLogits})
+ * @param weightedLatents the mask-latent MSE weighs each latent cell by 1 + (auxPosWeight - 1) x its share of
+ *     tampered pixels, as the BCE weighs pixels ({@link DiffIml#maskLatentLoss}); false: plain MSE (the paper)
+ * @param pixelWeight weight of a segmentation loss (the auxiliary head's: weighted BCE + Dice) on the decoded
+ *     x0-prediction, next to the latent MSE ({@link DiffIml#loss}); 0: none (the paper)
  */
 public record ModelConfig(String variant, int resolution, int condChannels, int unetChannels, int latentChannels,
         int vaeBase, float blockEps, float embedEps, double dropPath, int trainSteps, int sampleSteps, int ensemble,
         float priorRate, float segWeight, boolean clipSample, String noiseStem, Float auxWeight, Float auxPosWeight,
-        Float latentScale, Boolean auxAnchor) {
+        Float latentScale, Boolean auxAnchor, String anchorForm, Boolean auxDetail, Boolean weightedLatents, Float pixelWeight) {
 
     /** A config without noise stem and auxiliary loss, at the SD VAE's latent scale (the paper's model). */
     public ModelConfig(String variant, int resolution, int condChannels, int unetChannels, int latentChannels,
             int vaeBase, float blockEps, float embedEps, double dropPath, int trainSteps, int sampleSteps,
             int ensemble, float priorRate, float segWeight, boolean clipSample) {
         this(variant, resolution, condChannels, unetChannels, latentChannels, vaeBase, blockEps, embedEps, dropPath,
-                trainSteps, sampleSteps, ensemble, priorRate, segWeight, clipSample, null, null, null, null, null);
+                trainSteps, sampleSteps, ensemble, priorRate, segWeight, clipSample, null, null, null, null, null, null,
+                null, null, null);
     }
 
     /**
@@ -46,7 +55,8 @@ public record ModelConfig(String variant, int resolution, int condChannels, int 
      * paper's model): readers fill these in before binding, so older checkpoints and configs still load.
      */
     public static final java.util.Map<String, Object> ADDED_COMPONENTS = java.util.Map.of("noiseStem", "none",
-            "auxWeight", 0f, "auxPosWeight", 1f, "latentScale", LightVae.LATENT_SCALE, "auxAnchor", false);
+            "auxWeight", 0f, "auxPosWeight", 1f, "latentScale", LightVae.LATENT_SCALE, "auxAnchor", false, "anchorForm",
+            AnchorForm.GATED.label, "auxDetail", false, "weightedLatents", false, "pixelWeight", 0f);
 
     public ModelConfig {
         // Configs written before these settings existed read as the paper's model.
@@ -55,6 +65,13 @@ public record ModelConfig(String variant, int resolution, int condChannels, int 
         auxPosWeight = auxPosWeight == null ? 1f : auxPosWeight;
         latentScale = latentScale == null ? LightVae.LATENT_SCALE : latentScale;
         auxAnchor = auxAnchor != null && auxAnchor;
+        anchorForm = anchorForm == null ? AnchorForm.GATED.label : AnchorForm.parse(anchorForm).label;
+        auxDetail = auxDetail != null && auxDetail;
+        weightedLatents = weightedLatents != null && weightedLatents;
+        pixelWeight = pixelWeight == null ? 0f : pixelWeight;
+        require(pixelWeight >= 0 && Float.isFinite(pixelWeight), "pixelWeight must be >= 0, got " + pixelWeight);
+        require(!auxDetail || (auxWeight > 0 && NoiseStem.Kind.parse(noiseStem) != NoiseStem.Kind.NONE),
+                "auxDetail needs the auxiliary head (auxWeight > 0) and a noise stem");
         require(!auxAnchor || auxWeight > 0, "auxAnchor needs the auxiliary head (auxWeight > 0)");
         require(auxWeight >= 0 && Float.isFinite(auxWeight), "auxWeight must be >= 0, got " + auxWeight);
         require(auxPosWeight > 0 && Float.isFinite(auxPosWeight), "auxPosWeight must be > 0, got " + auxPosWeight);
@@ -87,19 +104,19 @@ public record ModelConfig(String variant, int resolution, int condChannels, int 
     public ModelConfig withVariant(String v) {
         return new ModelConfig(v, resolution, condChannels, unetChannels, latentChannels, vaeBase, blockEps, embedEps,
                 dropPath, trainSteps, sampleSteps, ensemble, priorRate, segWeight, clipSample, noiseStem, auxWeight,
-                auxPosWeight, latentScale, auxAnchor);
+                auxPosWeight, latentScale, auxAnchor, anchorForm, auxDetail, weightedLatents, pixelWeight);
     }
 
     public ModelConfig withResolution(int r) {
         return new ModelConfig(variant, r, condChannels, unetChannels, latentChannels, vaeBase, blockEps, embedEps,
                 dropPath, trainSteps, sampleSteps, ensemble, priorRate, segWeight, clipSample, noiseStem, auxWeight,
-                auxPosWeight, latentScale, auxAnchor);
+                auxPosWeight, latentScale, auxAnchor, anchorForm, auxDetail, weightedLatents, pixelWeight);
     }
 
     public ModelConfig withSampling(int steps, int members) {
         return new ModelConfig(variant, resolution, condChannels, unetChannels, latentChannels, vaeBase, blockEps,
                 embedEps, dropPath, trainSteps, steps, members, priorRate, segWeight, clipSample, noiseStem, auxWeight,
-                auxPosWeight, latentScale, auxAnchor);
+                auxPosWeight, latentScale, auxAnchor, anchorForm, auxDetail, weightedLatents, pixelWeight);
     }
 
     /**
@@ -109,21 +126,42 @@ public record ModelConfig(String variant, int resolution, int condChannels, int 
     public ModelConfig withTraining(String stem, float aux, float posWeight, float lambda, boolean clip) {
         return new ModelConfig(variant, resolution, condChannels, unetChannels, latentChannels, vaeBase, blockEps,
                 embedEps, dropPath, trainSteps, sampleSteps, ensemble, priorRate, lambda, clip, stem, aux, posWeight,
-                latentScale, auxAnchor);
+                latentScale, auxAnchor, anchorForm, auxDetail, weightedLatents, pixelWeight);
     }
 
     /** The same model with latents scaled by {@code scale} (a calibrated LightVAE). */
     public ModelConfig withLatentScale(float scale) {
         return new ModelConfig(variant, resolution, condChannels, unetChannels, latentChannels, vaeBase, blockEps,
                 embedEps, dropPath, trainSteps, sampleSteps, ensemble, priorRate, segWeight, clipSample, noiseStem,
-                auxWeight, auxPosWeight, scale, auxAnchor);
+                auxWeight, auxPosWeight, scale, auxAnchor, anchorForm, auxDetail, weightedLatents, pixelWeight);
     }
 
-    /** The same model with or without the auxiliary-map anchor of the x0-prediction ({@link DiffIml#anchor}). */
-    public ModelConfig withAuxAnchor(boolean on) {
+    /**
+     * The same model with or without the auxiliary-map anchor of the x0-prediction ({@link DiffIml#anchor}), its
+     * form, and whether the auxiliary head reads the noise stem's full-resolution features.
+     */
+    public ModelConfig withAnchor(boolean on, AnchorForm form, boolean detail) {
         return new ModelConfig(variant, resolution, condChannels, unetChannels, latentChannels, vaeBase, blockEps,
                 embedEps, dropPath, trainSteps, sampleSteps, ensemble, priorRate, segWeight, clipSample, noiseStem,
-                auxWeight, auxPosWeight, latentScale, on);
+                auxWeight, auxPosWeight, latentScale, on, form.label, detail, weightedLatents, pixelWeight);
+    }
+
+    /** The same model with the mask-latent MSE weighted by tampered pixels, or plain. */
+    public ModelConfig withWeightedLatents(boolean on) {
+        return new ModelConfig(variant, resolution, condChannels, unetChannels, latentChannels, vaeBase, blockEps,
+                embedEps, dropPath, trainSteps, sampleSteps, ensemble, priorRate, segWeight, clipSample, noiseStem,
+                auxWeight, auxPosWeight, latentScale, auxAnchor, anchorForm, auxDetail, on, pixelWeight);
+    }
+
+    /** The same model with a segmentation loss of weight {@code w} on the decoded x0-prediction (0: none). */
+    public ModelConfig withPixelWeight(float w) {
+        return new ModelConfig(variant, resolution, condChannels, unetChannels, latentChannels, vaeBase, blockEps,
+                embedEps, dropPath, trainSteps, sampleSteps, ensemble, priorRate, segWeight, clipSample, noiseStem,
+                auxWeight, auxPosWeight, latentScale, auxAnchor, anchorForm, auxDetail, weightedLatents, w);
+    }
+
+    public AnchorForm anchorFormKind() {
+        return AnchorForm.parse(anchorForm);
     }
 
     public NoiseStem.Kind noiseStemKind() {

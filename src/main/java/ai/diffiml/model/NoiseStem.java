@@ -122,10 +122,19 @@ public final class NoiseStem extends Module {
 
     /** The embedding [B, embedDim, H/4, W/4] to add to the first patch embedding of an ImageNet-normalised image. */
     public Tensor forward(Tensor image) {
+        return proj.forward(hidden(image));
+    }
+
+    /** The full-resolution features the projection reads: [B, WIDTH, H, W]. */
+    public Tensor hidden(Tensor image) {
         Tensor x = norm.forward(features(image));
         x = Activations.relu(norm1.forward(conv1.forward(x)));
-        x = Activations.relu(norm2.forward(conv2.forward(x)));
-        return proj.forward(x);
+        return Activations.relu(norm2.forward(conv2.forward(x)));
+    }
+
+    /** The projection of {@link #hidden} features. */
+    public Tensor project(Tensor hidden) {
+        return proj.forward(hidden);
     }
 
     /** The stem's features before the projection: [residuals / scale | log energies], [B, 2 x residuals, H, W]. */

@@ -167,6 +167,9 @@ public final class DiffusionTask implements Task {
         if (l.aux() != null) {
             terms.put("loss_aux", l.aux().total());
         }
+        if (l.pixel() != null) {
+            terms.put("loss_pixel", l.pixel().total());
+        }
         return new StepLoss(l.total(), terms);
     }
 
@@ -221,7 +224,7 @@ public final class DiffusionTask implements Task {
     @Override
     public Tensor secondaryProbability(Tensor images) {
         try (ai.diffiml.autograd.GradMode.Guard g = ai.diffiml.autograd.GradMode.disabled()) {
-            Tensor logits = model.auxLogits(model.condition(images), images.dim(2), images.dim(3));
+            Tensor logits = model.auxLogits(model.conditioning(images), images.dim(2), images.dim(3));
             return logits == null ? null : ai.diffiml.ops.Activations.sigmoid(logits);
         }
     }

@@ -18,9 +18,9 @@ import java.util.Locale;
  */
 public enum TrainPreset {
     DEFAULT("b0", 128, 8, 3, 1, 8, 1, 3e-4, 0.3, AugmentationPreset.GEOMETRIC,
-            new Learnability("srm", 1f, true, 0.5f, false, 1e-3, 0.1, 64, true, true)),
+            new Learnability("srm", 5f, true, 0.5f, false, 1e-3, 0.1, 64, true, true, "residual", true, true, 1f)),
     PAPER("b3", 512, 16, 200, 40, 8, 5, 1e-4, 2, AugmentationPreset.PAPER,
-            new Learnability("none", 0f, false, 0.2f, true, 1e-4, 0, 0, false, false));
+            new Learnability("none", 0f, false, 0.2f, true, 1e-4, 0, 0, false, false, "gated", false, false, 0f));
 
     /**
      * The settings that decide whether a short run learns (issue: the default run must localize), each a flag of
@@ -39,10 +39,14 @@ public enum TrainPreset {
      *     VAE's 0.18215 ({@link VaeTrainer.Calibration})
      * @param auxAnchor the x0-prediction is anchored at the latent of the auxiliary head's map
      *     ({@link ai.diffiml.model.DiffIml#anchor})
+     * @param anchorForm how the anchored prediction is formed ({@link ai.diffiml.model.AnchorForm})
+     * @param auxDetail the auxiliary head also reads the noise stem's full-resolution features
+     * @param weightedLatents the mask-latent MSE weighs cells by their tampered pixels, as the BCE does
+     * @param pixelWeight weight of the segmentation loss on the decoded x0-prediction
      */
     public record Learnability(String noiseStem, float auxWeight, boolean fairLoss, float segWeight,
             boolean clipSample, double vaeLr, double lrFloor, int valSubset, boolean calibrateLatents,
-            boolean auxAnchor) {}
+            boolean auxAnchor, String anchorForm, boolean auxDetail, boolean weightedLatents, float pixelWeight) {}
 
     public final String variant;
     public final int resolution;

@@ -157,8 +157,13 @@ class TrainCommandTest {
         assertEquals(AugmentationPreset.GEOMETRIC, c.augmentationPreset());
         // the default preset's learnability settings, and the LightVAE's calibrated latent scale
         assertEquals("srm", c.model().noiseStem());
-        assertEquals(1f, c.model().auxWeight());
+        assertEquals(5f, c.model().auxWeight());
         assertEquals(2f, c.model().auxPosWeight());
+        assertTrue(c.model().auxAnchor());
+        assertEquals(ai.diffiml.model.AnchorForm.RESIDUAL, c.model().anchorFormKind());
+        assertTrue(c.model().auxDetail());
+        assertTrue(c.model().weightedLatents());
+        assertEquals(1f, c.model().pixelWeight());
         assertEquals(0.5f, c.model().segWeight());
         assertFalse(c.model().clipSample());
         assertEquals(0.1, c.train().lrFloor());

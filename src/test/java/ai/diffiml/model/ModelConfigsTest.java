@@ -64,14 +64,19 @@ class ModelConfigsTest {
         assertEquals(0f, c.auxWeight());
         assertEquals(LightVae.LATENT_SCALE, c.latentScale());
         assertFalse(c.auxAnchor());
-        ModelConfig learnt = OTHER.withTraining("srm+bayar", 0.5f, 3f, 0.6f, false).withAuxAnchor(true)
+        assertEquals(AnchorForm.GATED, c.anchorFormKind()); // what anchored files of that time meant
+        assertFalse(c.auxDetail());
+        ModelConfig learnt = OTHER.withTraining("srm+bayar", 0.5f, 3f, 0.6f, false).withAnchor(true, AnchorForm.RESIDUAL, true)
                 .withLatentScale(0.8f);
         Path round = dir.resolve("new.json");
         Files.writeString(round, JSON.writeValueAsString(learnt));
         assertEquals(learnt, ModelConfigs.read(round));
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                () -> OTHER.withTraining("srm", 0f, 1f, 0.5f, false).withAuxAnchor(true));
+                () -> OTHER.withTraining("srm", 0f, 1f, 0.5f, false).withAnchor(true, AnchorForm.RESIDUAL, false));
         assertTrue(e.getMessage().contains("auxAnchor needs the auxiliary head"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class,
+                () -> OTHER.withTraining("none", 1f, 1f, 0.5f, false).withAnchor(true, AnchorForm.RESIDUAL, true));
+        assertTrue(e.getMessage().contains("auxDetail needs"), e.getMessage());
     }
 
     @Test
