@@ -82,7 +82,7 @@ final class DiffForensicsTraining {
         String v = o.variant() != null ? o.variant() : p.variant;
         int res = o.resolution() != null ? o.resolution() : p.resolution;
         int b = o.batch() != null ? o.batch() : p.batch;
-        int b1 = o.pretrainBatch() != null ? o.pretrainBatch() : p.pretrainBatch;
+        int b1 = o.pretrainBatch() != null ? o.pretrainBatch() : o.batch() != null ? o.batch() : p.pretrainBatch;
         if (b < 1 || b1 < 1) {
             throw new IllegalArgumentException("--batch and --pretrain-batch must be >= 1, got " + b + " and " + b1);
         }

@@ -100,7 +100,8 @@ public final class TrainCommand implements Callable<Integer> {
     private Integer pretrainEpochs;
 
     @Option(names = "--pretrain-batch", paramLabel = "<n>",
-            description = "DiffForensics stage-1 batch size. Default: the preset's (default 8, paper 16).")
+            description = "DiffForensics stage-1 batch size. Default: --batch when given, else the preset's (default"
+                    + " 8, paper 16).")
     private Integer pretrainBatch;
 
     @Option(names = "--decoder-width", paramLabel = "<d>",
@@ -450,7 +451,8 @@ public final class TrainCommand implements Callable<Integer> {
             "--pretrain-batch", "--decoder-width");
     /** Options of DiffIML (and its baseline) that a DiffForensics run refuses. */
     private static final List<String> DIFFIML_OPTIONS = List.of("--head", "--vae", "--vae-epochs", "--teacher",
-            "--aux-weight", "--aux-anchor", "--seg-weight", "--vae-lr", "--val-steps", "--val-ensemble");
+            "--aux-weight", "--aux-anchor", "--seg-weight", "--vae-lr", "--val-steps", "--val-ensemble", "--anchor-form",
+            "--aux-detail", "--weighted-latents", "--pixel-weight");
 
     private List<String> matched(List<String> names) {
         return names.stream().filter(n -> spec.commandLine().getParseResult().hasMatchedOption(n)).toList();
