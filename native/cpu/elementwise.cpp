@@ -36,20 +36,47 @@ inline float unary_grad(int op, float x, float y) {
     }
 }
 
-bool valid_unary(int op) { return op >= DML_RELU && op <= DML_UNARY_LAST; }
 }  // namespace
 
-int unary_forward(int op, const float* x, float* y, int64_t n) {
-    if (!valid_unary(op)) return fail(DML_ERR_ARGUMENT, "unary_forward: unknown op %d", op);
+// The op is a template argument so that each loop is compiled for one op (ReLU's vectorises; the switch per
+// element of a runtime op kept every loop scalar).
+template <int OP>
+void unary_loop(const float* x, float* y, int64_t n) {
 #pragma omp parallel for schedule(static) if (n > 32768)
-    for (int64_t i = 0; i < n; ++i) y[i] = unary(op, x[i]);
+    for (int64_t i = 0; i < n; ++i) y[i] = unary(OP, x[i]);
+}
+
+template <int OP>
+void unary_grad_loop(const float* x, const float* y, const float* dy, float* dx, int64_t n) {
+#pragma omp parallel for schedule(static) if (n > 32768)
+    for (int64_t i = 0; i < n; ++i) dx[i] = dy[i] * unary_grad(OP, x[i], y[i]);
+}
+
+int unary_forward(int op, const float* x, float* y, int64_t n) {
+    switch (op) {
+        case DML_RELU: unary_loop<DML_RELU>(x, y, n); break;
+        case DML_SILU: unary_loop<DML_SILU>(x, y, n); break;
+        case DML_GELU: unary_loop<DML_GELU>(x, y, n); break;
+        case DML_SIGMOID: unary_loop<DML_SIGMOID>(x, y, n); break;
+        case DML_LOG1P: unary_loop<DML_LOG1P>(x, y, n); break;
+        case DML_LOG_SIGMOID: unary_loop<DML_LOG_SIGMOID>(x, y, n); break;
+        case DML_TANH: unary_loop<DML_TANH>(x, y, n); break;
+        default: return fail(DML_ERR_ARGUMENT, "unary_forward: unknown op %d", op);
+    }
     return DML_OK;
 }
 
 int unary_backward(int op, const float* x, const float* y, const float* dy, float* dx, int64_t n) {
-    if (!valid_unary(op)) return fail(DML_ERR_ARGUMENT, "unary_backward: unknown op %d", op);
-#pragma omp parallel for schedule(static) if (n > 32768)
-    for (int64_t i = 0; i < n; ++i) dx[i] = dy[i] * unary_grad(op, x[i], y[i]);
+    switch (op) {
+        case DML_RELU: unary_grad_loop<DML_RELU>(x, y, dy, dx, n); break;
+        case DML_SILU: unary_grad_loop<DML_SILU>(x, y, dy, dx, n); break;
+        case DML_GELU: unary_grad_loop<DML_GELU>(x, y, dy, dx, n); break;
+        case DML_SIGMOID: unary_grad_loop<DML_SIGMOID>(x, y, dy, dx, n); break;
+        case DML_LOG1P: unary_grad_loop<DML_LOG1P>(x, y, dy, dx, n); break;
+        case DML_LOG_SIGMOID: unary_grad_loop<DML_LOG_SIGMOID>(x, y, dy, dx, n); break;
+        case DML_TANH: unary_grad_loop<DML_TANH>(x, y, dy, dx, n); break;
+        default: return fail(DML_ERR_ARGUMENT, "unary_backward: unknown op %d", op);
+    }
     return DML_OK;
 }
 
@@ -97,12 +124,15 @@ int binary_backward(int op, const float* x, const float* v, const float* dy, flo
             double acc = 0.0;
             for (int64_t o = 0; o < outer; ++o) {
                 const int64_t base = (o * mid + m) * inner;
-                if (op == DML_ADD)
+                if (op == DML_ADD) {
+#pragma omp simd reduction(+ : acc)
                     for (int64_t i = 0; i < inner; ++i) acc += dy[base + i];
-                else if (op == DML_MUL)
+                } else if (op == DML_MUL) {
+#pragma omp simd reduction(+ : acc)
                     for (int64_t i = 0; i < inner; ++i) acc += (double)dy[base + i] * x[base + i];
-                else
+                } else {
                     for (int64_t i = 0; i < inner; ++i) acc += x[base + i] >= v[m] ? 0.0 : (double)dy[base + i];
+                }
             }
             dv[m] = (float)acc;
         }

@@ -80,6 +80,7 @@ DML_API int dml_fill(int dev, float* x, int64_t n, float value);
 
 #include "diffiml/elementwise.h"
 #include "diffiml/linalg.h"   /* im2col/col2im, depthwise conv (GEMM itself is BLAS, called from Java) */
+#include "diffiml/conv3x3.h"  /* direct 3x3 conv, CPU only (AVX-512) */
 #include "diffiml/norm.h"     /* LayerNorm, GroupNorm, BatchNorm, softmax */
 #include "diffiml/shape.h"    /* permute, concat/slice, resize, reductions, losses, dropout */
 #include "diffiml/optim.h"    /* AdamW, gradient norm */

@@ -21,7 +21,7 @@ import java.util.Set;
 public final class Tape {
     private static final ThreadLocal<Tape> CURRENT = ThreadLocal.withInitial(Tape::new);
 
-    private record Entry(String op, Tensor output, Tensor[] inputs, Backward backward) {}
+    private record Entry(String op, Tensor output, Tensor[] inputs, Backward backward, String key) {}
 
     private final List<Entry> entries = new ArrayList<>();
     private final Map<Tensor, Boolean> produced = new IdentityHashMap<>();
@@ -45,7 +45,12 @@ public final class Tape {
     public static void record(String op, Tensor output, Tensor[] inputs, Backward backward) {
         Tape tape = CURRENT.get();
         output.requiresGrad(true);
-        tape.entries.add(new Entry(op, output, inputs, backward));
+        String key = null;
+        if (OpProfile.enabled()) {
+            key = OpProfile.key(op + " " + Shapes.str(output.shape()));
+            OpProfile.forward(key);
+        }
+        tape.entries.add(new Entry(op, output, inputs, backward, key));
         tape.produced.put(output, Boolean.TRUE);
     }
 
@@ -91,6 +96,7 @@ public final class Tape {
                     continue; // the loss does not depend on this op
                 }
                 adopted.remove(g);
+                long t0 = e.key == null ? 0 : System.nanoTime();
                 e.backward.apply(g, new Grads() {
                     @Override
                     public boolean needs(int k) {
@@ -118,6 +124,9 @@ public final class Tape {
                         }
                     }
                 });
+                if (e.key != null) {
+                    OpProfile.backward(e.key, System.nanoTime() - t0);
+                }
             }
         } finally {
             clear();

@@ -24,6 +24,51 @@ import ai.diffiml.tensor.Tensor;
 public final class Conv {
     private Conv() {}
 
+    /** When the direct 3x3 kernel ({@code diffiml/conv3x3.h}) is used: by {@link #directWins} (auto), always, never. */
+    public enum Direct3x3 { AUTO, ON, OFF }
+
+    private static volatile Direct3x3 direct3x3 = Direct3x3.valueOf(
+            System.getProperty("diffiml.conv3x3", "auto").toUpperCase(java.util.Locale.ROOT));
+    private static volatile Boolean direct3x3Supported;
+
+    /** Chooses when CPU 3x3 stride-1 padding-1 convolutions take the direct kernel instead of im2col + GEMM. */
+    public static void direct3x3(Direct3x3 mode) {
+        direct3x3 = mode;
+    }
+
+    public static Direct3x3 direct3x3() {
+        return direct3x3;
+    }
+
+    /** Whether this CPU runs the direct 3x3 kernel (AVX-512F). */
+    public static boolean direct3x3Supported() {
+        Boolean s = direct3x3Supported;
+        if (s == null) {
+            s = LinalgKernels.dml_conv3x3_supported() == 1;
+            direct3x3Supported = s;
+        }
+        return s;
+    }
+
+    /**
+     * Where the direct kernel beats im2col + GEMM (measured, see benchmarks/RESULTS.md): full-resolution layers with
+     * few channels (the noise stem's 32-channel convs at 128x128), whose col buffer is 9x the input and bound by
+     * memory; with many channels the GEMM is faster.
+     */
+    static boolean directWins(int c, int o, int h, int w) {
+        return c <= 64 && o <= 64 && (long) h * w >= 64 * 64;
+    }
+
+    private static boolean useDirect(Device dev, int c, int o, int h, int w, int kh, int kw, int sh, int sw, int ph,
+            int pw, int groups) {
+        Direct3x3 mode = direct3x3;
+        if (mode == Direct3x3.OFF || dev != Device.CPU || groups != 1 || kh != 3 || kw != 3 || sh != 1 || sw != 1
+                || ph != 1 || pw != 1 || !direct3x3Supported()) {
+            return false;
+        }
+        return mode == Direct3x3.ON || directWins(c, o, h, w);
+    }
+
     private static final long DEFAULT_COL_BUDGET = 1L << 24; // floats (64 MiB) of im2col buffer per call
     private static volatile long colBudget = DEFAULT_COL_BUDGET;
 
@@ -71,7 +116,11 @@ public final class Conv {
         String what = "conv2d " + x.describe() + ", " + w.describe() + " " + g;
         Tensor y = Tensor.empty(dev, g.n, o, g.oh, g.ow);
         boolean depthwise = groups == c && o == c;
-        if (depthwise) {
+        boolean direct = !depthwise && useDirect(dev, c, o, g.h, g.w, g.kh, g.kw, g.sh, g.sw, g.ph, g.pw, groups);
+        if (direct) {
+            Native.check(LinalgKernels.dml_conv3x3_forward(dev.code, x.address(), w.address(),
+                    bias == null ? 0 : bias.address(), y.address(), g.n, c, g.h, g.w, o), what);
+        } else if (depthwise) {
             Native.check(LinalgKernels.dml_depthwise_conv2d_forward(dev.code, x.address(), w.address(),
                     bias == null ? 0 : bias.address(), y.address(), g.n, c, g.h, g.w, g.kh, g.kw, g.sh, g.sw, g.ph,
                     g.pw), what);
@@ -85,7 +134,16 @@ public final class Conv {
             Tape.record("conv2d", y, new Tensor[] {x, w, bias}, (dy, grads) -> {
                 Tensor dx = grads.needs(0) ? Tensor.empty(dev, x.shape()) : null;
                 Tensor dw = grads.needs(1) ? Tensor.empty(dev, w.shape()) : null;
-                if (depthwise) {
+                if (direct) {
+                    if (dx != null) {
+                        Native.check(LinalgKernels.dml_conv3x3_backward_data(dev.code, dy.address(), w.address(),
+                                dx.address(), g.n, c, g.h, g.w, o), what + " backward (input)");
+                    }
+                    if (dw != null) {
+                        Native.check(LinalgKernels.dml_conv3x3_backward_weight(dev.code, x.address(), dy.address(),
+                                dw.address(), g.n, c, g.h, g.w, o), what + " backward (weight)");
+                    }
+                } else if (depthwise) {
                     Native.check(LinalgKernels.dml_depthwise_conv2d_backward(dev.code, x.address(), w.address(),
                             dy.address(), dx == null ? 0 : dx.address(), dw == null ? 0 : dw.address(), g.n, c, g.h,
                             g.w, g.kh, g.kw, g.sh, g.sw, g.ph, g.pw), what + " backward");

@@ -28,4 +28,16 @@ public final class LinalgKernels {
             @Cast("const float*") long wt, @Cast("const float*") long dy, @Cast("float*") long dx,
             @Cast("float*") long dwt, long n, long c, long h, long w, long kh, long kw, long sh, long sw, long ph,
             long pw);
+
+    /** 1 when the direct 3x3 convolution ({@code diffiml/conv3x3.h}) runs on this CPU (AVX-512F). */
+    public static native int dml_conv3x3_supported();
+
+    public static native int dml_conv3x3_forward(int dev, @Cast("const float*") long x, @Cast("const float*") long wt,
+            @Cast("const float*") long bias, @Cast("float*") long y, long n, long c, long h, long w, long o);
+
+    public static native int dml_conv3x3_backward_data(int dev, @Cast("const float*") long dy,
+            @Cast("const float*") long wt, @Cast("float*") long dx, long n, long c, long h, long w, long o);
+
+    public static native int dml_conv3x3_backward_weight(int dev, @Cast("const float*") long x,
+            @Cast("const float*") long dy, @Cast("float*") long dwt, long n, long c, long h, long w, long o);
 }

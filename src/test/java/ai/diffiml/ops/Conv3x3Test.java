@@ -1,0 +1,106 @@
+package ai.diffiml.ops;
+
+import static ai.diffiml.testing.Close.assertClose;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import ai.diffiml.autograd.Tape;
+import ai.diffiml.tensor.Scope;
+import ai.diffiml.tensor.Tensor;
+import ai.diffiml.testing.GradCheck;
+import ai.diffiml.testing.Rand;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The direct 3x3 convolution (native/cpu/conv3x3.cpp, CPU with AVX-512) against the im2col + GEMM path it replaces,
+ * which stays the reference, and against the double-precision loops of {@link ConvTest}: forward, input, weight
+ * and bias gradients, on widths that are and are not multiples of the kernel's 16-column vectors and 64-column
+ * tiles, and channel counts that are and are not multiples of its 4-channel blocks.
+ */
+class Conv3x3Test {
+    /** x [n, c, h, w] -> [n, o, h, w], 3x3, stride 1, padding 1. */
+    static final ConvTest.Case[] CASES = {
+        new ConvTest.Case(2, 3, 7, 9, 5, 3, 3, 1, 1, 1, 1, 1),
+        new ConvTest.Case(1, 18, 6, 37, 32, 3, 3, 1, 1, 1, 1, 1), // the stem's conv1 widths, a partial vector
+        new ConvTest.Case(2, 5, 3, 70, 6, 3, 3, 1, 1, 1, 1, 1), // a second 64-column tile of one partial vector
+        new ConvTest.Case(3, 32, 9, 16, 32, 3, 3, 1, 1, 1, 1, 1), // the stem's conv2 widths, exact vectors
+        new ConvTest.Case(1, 1, 1, 1, 1, 3, 3, 1, 1, 1, 1, 1),
+        new ConvTest.Case(1, 2, 5, 4, 7, 3, 3, 1, 1, 1, 1, 1),
+    };
+
+    /** 1e-5 relative (the kernels sum in float, in another order than the GEMM). */
+    static final double TOL = 1e-5;
+
+    static void with(Conv.Direct3x3 mode, Runnable body) {
+        Conv.Direct3x3 saved = Conv.direct3x3();
+        Conv.direct3x3(mode);
+        try {
+            body.run();
+        } finally {
+            Conv.direct3x3(saved);
+        }
+    }
+
+    /** y, dx, dw, db of one case under {@code mode}, for the given inputs and output gradient. */
+    static float[][] run(Conv.Direct3x3 mode, ConvTest.Case k, float[] x, float[] w, float[] b, float[] dy) {
+        float[][] out = new float[4][];
+        with(mode, () -> {
+            try (Scope s = Scope.open()) {
+                Tensor xt = Tensor.of(ai.diffiml.backend.Device.CPU, x, k.n(), k.c(), k.h(), k.w()).requiresGrad(true);
+                Tensor wt = Tensor.of(ai.diffiml.backend.Device.CPU, w, k.o(), k.c(), 3, 3).requiresGrad(true);
+                Tensor bt = Tensor.of(ai.diffiml.backend.Device.CPU, b, k.o()).requiresGrad(true);
+                Tensor y = k.conv(new Tensor[] {xt, wt, bt});
+                out[0] = y.toArray();
+                Tape.backward(y, Tensor.of(ai.diffiml.backend.Device.CPU, dy, y.shape()));
+                out[1] = xt.grad().toArray();
+                out[2] = wt.grad().toArray();
+                out[3] = bt.grad().toArray();
+                xt.close();
+                wt.close();
+                bt.close();
+            }
+        });
+        return out;
+    }
+
+    @Test
+    void directMatchesIm2colGemmForwardAndGradients() {
+        assumeTrue(Conv.direct3x3Supported(), "no AVX-512F on this CPU");
+        Rand r = new Rand(11);
+        for (ConvTest.Case k : CASES) {
+            float[] x = r.normal((long) k.n() * k.c() * k.h() * k.w());
+            float[] w = r.normal((long) k.o() * k.c() * 9);
+            float[] b = r.normal(k.o());
+            float[] dy = r.normal((long) k.n() * k.o() * k.h() * k.w());
+            float[][] ref = run(Conv.Direct3x3.OFF, k, x, w, b, dy);
+            float[][] fast = run(Conv.Direct3x3.ON, k, x, w, b, dy);
+            String[] what = {"y", "dx", "dw", "db"};
+            for (int i = 0; i < 4; i++) {
+                assertClose(k + " " + what[i], fast[i], ref[i], TOL);
+            }
+            assertClose(k + " y against double loops", fast[0], ConvTest.conv2dReference(k, x, w, b), TOL);
+        }
+    }
+
+    @Test
+    void directGradientsMatchFiniteDifferences() {
+        assumeTrue(Conv.direct3x3Supported(), "no AVX-512F on this CPU");
+        Rand r = new Rand(12);
+        with(Conv.Direct3x3.ON, () -> {
+            for (ConvTest.Case k : new ConvTest.Case[] {CASES[0], CASES[5]}) {
+                try (Scope s = Scope.open()) {
+                    new GradCheck().samples(24).check(k + " direct", k::conv, k.params(r, true));
+                }
+            }
+        });
+    }
+
+    @Test
+    void autoTakesTheDirectKernelOnlyForFewChannelsAtFullResolution() {
+        assertTrue(Conv.directWins(32, 32, 128, 128)); // the noise stem
+        assertTrue(Conv.directWins(18, 32, 128, 128));
+        assertFalse(Conv.directWins(128, 128, 64, 64)); // the paper UNet at 64x64 latents: GEMM
+        assertFalse(Conv.directWins(32, 32, 16, 16)); // small images: GEMM
+    }
+}
