@@ -29,6 +29,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParseResult;
 import picocli.CommandLine.Spec;
 
 /**
@@ -129,7 +130,12 @@ public final class BenchCommand implements Callable<Integer> {
             threads.apply();
             weights = trained.checkpointFolder();
             if (weights != null && CheckpointKind.of(weights) != CheckpointKind.DIFFIML) {
-                return usageError(weights + ": a discriminative (SegFormer) checkpoint; bench measures DiffIML models");
+                ParseResult parsed = spec.commandLine().getParseResult();
+                if (parsed.hasMatchedOption("--steps") || parsed.hasMatchedOption("--ensembles")) {
+                    return usageError("--steps and --ensembles apply to DiffIML, which samples; " + weights
+                            + " holds a model that predicts in one forward");
+                }
+                return oneForward(weights, out);
             }
             config = weights != null ? ModelConfigs.read(weights) : ModelConfigs.resolve(model);
             if (resolution != null) {
@@ -191,6 +197,53 @@ public final class BenchCommand implements Callable<Integer> {
                 out.printf(Locale.ROOT, "  device memory: %s%n", CudaMemory.read().describe());
                 out.flush();
             }
+        }
+        return 0;
+    }
+
+    /**
+     * A model that predicts in one forward (the SegFormer baseline, DiffForensics), loaded through the
+     * {@link Localizer} like any other: its forward (timed as the encoder stage), pre/post-processing and the end to
+     * end latency; no ensemble sizes, no paper comparison (the paper's figures are DiffIML's).
+     */
+    private int oneForward(Path weights, PrintWriter out) throws IOException {
+        Device dev = device.resolve();
+        int runs = iterations != null ? iterations : dev == Device.CUDA ? 20 : 2;
+        int warm = warmup != null ? warmup : dev == Device.CUDA ? 3 : 1;
+        LocalizerOptions options = LocalizerOptions.builder().seed(seed).uncertainty(false).batch(batch)
+                .device(dev.toString().toLowerCase(Locale.ROOT)).build();
+        try (Localizer localizer = Localizer.load(weights, options)) {
+            int r = localizer.resolution();
+            BufferedImage image = photo(r, seed);
+            out.printf(Locale.ROOT, "model    %s, %d x %d input, weights of %s%n", localizer.description(), r, r,
+                    weights);
+            out.printf(Locale.ROOT, "machine  %s, %d cores (%d kernel threads); %s%n", cpuModel(),
+                    Runtime.getRuntime().availableProcessors(), Native.cpuThreads(), Backends.blas(Device.CPU)
+                            .describe());
+            out.printf(Locale.ROOT, "device   %s%n", dev == Device.CUDA ? "CUDA: " + Backends.cudaDeviceName() : "CPU");
+            out.printf(Locale.ROOT, "runs     %d warmup + %d timed, batch %d%n", warm, runs, batch);
+            out.flush();
+            List<LocalizerInput> inputs = Collections.nCopies(batch, LocalizerInput.of(image));
+            List<Localization> results = new ArrayList<>();
+            double[] wall = new double[runs];
+            for (int i = 0; i < warm + runs; i++) {
+                long start = System.nanoTime();
+                List<Localization> batchResults = localizer.localizeAll(inputs);
+                double ms = (System.nanoTime() - start) / 1e6;
+                if (i >= warm) {
+                    wall[i - warm] = ms;
+                    results.add(batchResults.get(0));
+                }
+            }
+            LatencyStats total = LatencyStats.of(wall);
+            out.printf(Locale.ROOT, "%none forward per call (%d images)%n", batch);
+            out.printf(Locale.ROOT, "  %-28s %10s %10s %10s%n", "stage", "median ms", "p90 ms", "mean ms");
+            row(out, "forward (all heads)", stage(results, StageTimings::encoderMs));
+            row(out, "pre + post-processing", stage(results, t -> t.preprocessMs() + t.postprocessMs()));
+            row(out, "end to end", total);
+            out.printf(Locale.ROOT, "  throughput %.4f images/s (%.4f s per image)%n", 1000 * batch / total.mean(),
+                    total.mean() / 1000 / batch);
+            out.flush();
         }
         return 0;
     }

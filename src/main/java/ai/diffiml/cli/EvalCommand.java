@@ -13,9 +13,12 @@ import ai.diffiml.eval.ImageResult;
 import ai.diffiml.eval.LoadedPredictor;
 import ai.diffiml.eval.LocalizerPredictor;
 import ai.diffiml.eval.ScoringMode;
+import ai.diffiml.eval.report.ComparisonTable;
 import ai.diffiml.eval.report.ReportWriter;
 import ai.diffiml.eval.robustness.RobustnessSpec;
+import ai.diffiml.localize.Localizer;
 import ai.diffiml.localize.LocalizerOptions;
+import ai.diffiml.train.RunFolder;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
@@ -106,6 +109,12 @@ public final class EvalCommand implements Callable<Integer> {
                     + " checkpoint folder (in the run folder with --run).")
     private Path out;
 
+    @Option(names = "--compare", paramLabel = "<dir>",
+            description = "Further trained models (run or checkpoint folders: DiffIML, SegFormer, DiffForensics),"
+                    + " repeatable: each is scored on the same data with the same settings, its report written to"
+                    + " <out>/<k>-<name>/, and comparison.md (also printed) puts them side by side.")
+    private List<Path> compare;
+
     @Option(names = "--limit", paramLabel = "<n>", description = "Only the first n images of each dataset.")
     private Integer limit;
 
@@ -137,6 +146,7 @@ public final class EvalCommand implements Callable<Integer> {
         RobustnessSpec robustness;
         LocalizerOptions options;
         Path model;
+        List<Path> others = new ArrayList<>();
         List<EvalRun.Input> inputs;
         Path target;
         try {
@@ -151,11 +161,19 @@ public final class EvalCommand implements Callable<Integer> {
             require(gallery >= 0, "--gallery must be >= 0, got " + gallery);
             threads.apply();
             model = weights.checkpointFolder();
+            for (Path p : compare == null ? List.<Path>of() : compare) {
+                others.add(Localizer.checkpointFolder(p));
+            }
             inputs = datasets();
             target = out != null ? out : defaultOut(model);
             ReportWriter.checkTarget(target);
         } catch (IllegalArgumentException | IOException e) {
             return usageError(e.getMessage());
+        }
+        if (!others.isEmpty()) {
+            List<Path> models = new ArrayList<>(List.of(model));
+            models.addAll(others);
+            return compareModels(models, options, scoring, robustness, inputs, target);
         }
         String date = Instant.now().toString();
         EvalReport report;
@@ -197,6 +215,73 @@ public final class EvalCommand implements Callable<Integer> {
                                 ReportWriter.REPORT_HTML)));
         stdout.flush();
         return 0;
+    }
+
+    /**
+     * {@code --compare}: every model in turn, loaded when its turn comes (so only one is in memory), its report in
+     * {@code target/<k>-<name>/}; then the side-by-side table, printed and written as {@code comparison.md}. A model
+     * that cannot be loaded is a usage error naming it (models before it keep their reports).
+     */
+    private int compareModels(List<Path> models, LocalizerOptions options, ScoringMode scoring,
+            RobustnessSpec robustness, List<EvalRun.Input> inputs, Path target) throws IOException {
+        PrintWriter stdout = spec.commandLine().getOut(), err = spec.commandLine().getErr();
+        summaries.forEach(summary -> summary.print(stdout));
+        List<ComparisonTable.Entry> entries = new ArrayList<>();
+        List<String> names = new ArrayList<>();
+        for (int k = 0; k < models.size(); k++) {
+            Path checkpoint = models.get(k);
+            String name = (k + 1) + "-" + modelName(checkpoint);
+            names.add(name);
+            LoadedPredictor loaded;
+            try {
+                loaded = opener.open(checkpoint, options);
+            } catch (IllegalArgumentException | IOException e) {
+                return usageError(checkpoint + ": " + e.getMessage());
+            }
+            EvalReport report;
+            String imageScore;
+            try (LoadedPredictor predictor = loaded) {
+                boolean samples = predictor.samples();
+                EvalSettings settings = new EvalSettings(predictor.checkpoint().toString(), predictor.description(),
+                        samples ? options.steps() : null, samples ? options.ensemble() : null, options.flipTta(),
+                        options.seed(), predictor.device(), scoring, predictor.resolution(), Instant.now().toString(),
+                        options.batch(), limit, robustness);
+                stdout.println("model " + name + ": " + predictor.description() + " on " + predictor.device() + " ("
+                        + predictor.checkpoint() + "); image score: " + predictor.imageScoreSource());
+                stdout.flush();
+                imageScore = predictor.imageScoreSource();
+                try (Progress progress = new Progress(err)) {
+                    report = new EvalRun(predictor, settings, gallery, THUMBNAIL_SIDE).run(inputs, progress);
+                }
+            }
+            try {
+                ReportWriter.write(report, target.resolve(name));
+            } catch (IOException e) {
+                return usageError("cannot write the report: " + e.getMessage());
+            }
+            entries.add(new ComparisonTable.Entry(name, report, imageScore));
+        }
+        String table = new ComparisonTable(entries).markdown();
+        Files.writeString(target.resolve(COMPARISON_FILE), table);
+        stdout.println();
+        stdout.print(table);
+        stdout.println();
+        stdout.println("reports: " + String.join(", ", names.stream().map(n -> target.resolve(n).toString())
+                .toList()) + "; table: " + target.resolve(COMPARISON_FILE));
+        stdout.flush();
+        return 0;
+    }
+
+    /** The side-by-side table of {@code --compare}. */
+    static final String COMPARISON_FILE = "comparison.md";
+
+    /** A short name of a checkpoint folder: its run folder's name for a run's best/ or last/, else its own. */
+    private static String modelName(Path checkpoint) {
+        Path abs = checkpoint.toAbsolutePath().normalize();
+        String own = abs.getFileName().toString();
+        boolean inRun = (own.equals(RunFolder.BEST) || own.equals(RunFolder.LAST)) && abs.getParent() != null
+                && Files.isRegularFile(abs.getParent().resolve(RunFolder.CONFIG));
+        return (inRun ? abs.getParent().getFileName().toString() : own).replaceAll("[^A-Za-z0-9._-]", "_");
     }
 
     private int usageError(String message) {

@@ -296,6 +296,10 @@ public final class PredictCommand implements Callable<Integer> {
         line.put("height", r.height());
         line.put("score_max", r.scoreMax());
         line.put("score_mean", r.scoreMean());
+        if (r.hasDetectionScore()) {
+            line.put("score_detection", r.detectionScore());
+        }
+        line.put("score", r.imageScore());
         line.put("uncertainty_measured", r.uncertaintyMeasured());
         line.set("outputs", files);
         StageTimings t = r.timings();

@@ -78,6 +78,37 @@ public final class TrainCommand implements Callable<Integer> {
                     + " Default: ${DEFAULT-VALUE}.")
     private TrainPreset preset;
 
+    @Option(names = "--model", paramLabel = "diffiml|segformer|diffforensics", defaultValue = "diffiml",
+            converter = ModelConverter.class,
+            description = "The model: diffiml (see --head), segformer (the same as --head discriminative) or"
+                    + " diffforensics (MiT encoder + UNet decoder; stage 1 simplex-noise denoising, stage 2"
+                    + " multi-task fine-tuning with a detection head; see --stage). Default: ${DEFAULT-VALUE}.")
+    private String modelName;
+
+    @Option(names = "--stage", paramLabel = "pretrain|finetune|both",
+            description = "DiffForensics stages to train: both (pretraining into <run>/pretrain/, then fine-tuning),"
+                    + " pretrain, or finetune (from --pretrained, else from initialisation). Default: both.")
+    private String stage;
+
+    @Option(names = "--pretrained", paramLabel = "<dir>",
+            description = "DiffForensics --stage finetune: start from this pretraining checkpoint (a DiffForensics"
+                    + " run folder with pretrain/, or a checkpoint folder).")
+    private Path pretrained;
+
+    @Option(names = "--pretrain-epochs", paramLabel = "<n>",
+            description = "DiffForensics stage-1 epochs. Default: the preset's (default 1, paper 100).")
+    private Integer pretrainEpochs;
+
+    @Option(names = "--pretrain-batch", paramLabel = "<n>",
+            description = "DiffForensics stage-1 batch size. Default: --batch when given, else the preset's (default"
+                    + " 8, paper 16).")
+    private Integer pretrainBatch;
+
+    @Option(names = "--decoder-width", paramLabel = "<d>",
+            description = "DiffForensics decoder width D (blocks of 4D, 2D, D channels; a multiple of 8). Default:"
+                    + " the preset's (default 32, paper 64).")
+    private Integer decoderWidth;
+
     @Option(names = "--head", paramLabel = "diffusion|discriminative", defaultValue = "diffusion",
             converter = HeadConverter.class,
             description = "diffusion (DiffIML) or discriminative (SegFormer all-MLP head, BCE + Dice)."
@@ -250,6 +281,23 @@ public final class TrainCommand implements Callable<Integer> {
         try {
             threads.apply();
             Device dev = device.resolve();
+            if (resume == null && modelName.equals("diffforensics")) {
+                return newDiffForensicsRun(dev);
+            }
+            if (resume == null && modelName.equals("segformer")) {
+                if (spec.commandLine().getParseResult().hasMatchedOption("--head") && !head.equals("discriminative")) {
+                    throw new IllegalArgumentException("--model segformer is the discriminative head: drop --head "
+                            + head);
+                }
+                head = "discriminative";
+            }
+            if (resume == null) {
+                List<String> foreign = matched(DIFFFORENSICS_OPTIONS);
+                if (!foreign.isEmpty()) {
+                    throw new IllegalArgumentException(String.join(", ", foreign) + " belong to --model"
+                            + " diffforensics");
+                }
+            }
             return resume != null ? resumeRun(dev) : newRun(dev);
         } catch (IllegalArgumentException | IOException e) {
             return Main.fail(err, e.getMessage(), Main.EXIT_USAGE);
@@ -398,6 +446,42 @@ public final class TrainCommand implements Callable<Integer> {
         }
     }
 
+    /** Options of DiffForensics runs only. */
+    private static final List<String> DIFFFORENSICS_OPTIONS = List.of("--stage", "--pretrained", "--pretrain-epochs",
+            "--pretrain-batch", "--decoder-width");
+    /** Options of DiffIML (and its baseline) that a DiffForensics run refuses. */
+    private static final List<String> DIFFIML_OPTIONS = List.of("--head", "--vae", "--vae-epochs", "--teacher",
+            "--aux-weight", "--aux-anchor", "--seg-weight", "--vae-lr", "--val-steps", "--val-ensemble", "--anchor-form",
+            "--aux-detail", "--weighted-latents", "--pixel-weight");
+
+    private List<String> matched(List<String> names) {
+        return names.stream().filter(n -> spec.commandLine().getParseResult().hasMatchedOption(n)).toList();
+    }
+
+    private int newDiffForensicsRun(Device dev) throws IOException {
+        List<String> foreign = matched(DIFFIML_OPTIONS);
+        if (!foreign.isEmpty()) {
+            throw new IllegalArgumentException(String.join(", ", foreign) + " belong to DiffIML, not to --model"
+                    + " diffforensics");
+        }
+        if (stage != null && !List.of("pretrain", "finetune", "both").contains(stage)) {
+            throw new IllegalArgumentException("--stage must be pretrain, finetune or both, got '" + stage + "'");
+        }
+        TrainingRanges.check(lr, batch, resolution, epochs);
+        if ((pretrainBatch != null && pretrainBatch > TrainingRanges.MAX_BATCH)
+                || (pretrainEpochs != null && pretrainEpochs > TrainingRanges.MAX_EPOCHS)) {
+            throw new IllegalArgumentException("--pretrain-batch must be at most " + TrainingRanges.MAX_BATCH
+                    + " and --pretrain-epochs at most " + TrainingRanges.MAX_EPOCHS + ", got " + pretrainBatch + " and "
+                    + pretrainEpochs);
+        }
+        DiffForensicsTraining.Options o = new DiffForensicsTraining.Options(preset, stage, pretrained, variant,
+                resolution, batch, pretrainBatch, epochs, pretrainEpochs, lr, warmupEpochs, augment, weightDecay,
+                clipGrad, checkpointEvery, timeLimitSeconds(), encoderWeights, noiseStem, posWeight, lrFloor, lrScales,
+                valSubset, decoderWidth);
+        return new DiffForensicsTraining(sources, runOptions, spec.commandLine().getOut(),
+                TrainCommand::runStoppable).newRun(o, dev);
+    }
+
     private int resumeRun(Device dev) throws IOException {
         List<String> extra = spec.commandLine().getParseResult().matchedOptions().stream()
                 .map(OptionSpec::longestName).filter(n -> !RESUME_OPTIONS.contains(n)).toList();
@@ -410,6 +494,10 @@ public final class TrainCommand implements Callable<Integer> {
         RunConfig c = RunConfig.read(run.config());
         DatasetSummary.printExisting(spec.commandLine().getOut(), Path.of(c.data()),
                 c.valData() == null ? null : Path.of(c.valData()));
+        if (c.diffforensics() != null) {
+            return new DiffForensicsTraining(sources, runOptions, spec.commandLine().getOut(),
+                    TrainCommand::runStoppable).resume(c, run, dev, timeLimitSeconds());
+        }
         TrainSettings settings = c.train().withTimeLimit(timeLimitSeconds());
         boolean diffusion = c.model() != null;
         int res = diffusion ? c.model().resolution() : c.segformer().resolution();
@@ -535,6 +623,18 @@ public final class TrainCommand implements Callable<Integer> {
             } catch (IllegalArgumentException e) {
                 throw new TypeConversionException(e.getMessage());
             }
+        }
+    }
+
+    static final class ModelConverter implements ITypeConverter<String> {
+        @Override
+        public String convert(String value) {
+            String v = value.toLowerCase(Locale.ROOT);
+            if (!List.of("diffiml", "segformer", "diffforensics").contains(v)) {
+                throw new TypeConversionException("'" + value + "' is not a model: expected diffiml, segformer or"
+                        + " diffforensics");
+            }
+            return v;
         }
     }
 

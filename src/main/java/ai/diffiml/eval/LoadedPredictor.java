@@ -17,6 +17,11 @@ public interface LoadedPredictor extends MapPredictor, AutoCloseable {
      */
     boolean samples();
 
+    /** What the image score is: "detection head" for a model with one (DiffForensics), else "map maximum". */
+    default String imageScoreSource() {
+        return "map maximum";
+    }
+
     @Override
     void close();
 }

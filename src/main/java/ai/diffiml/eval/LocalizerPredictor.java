@@ -15,7 +15,8 @@ import org.bytedeco.opencv.opencv_core.Mat;
 /**
  * The evaluation's view of a {@link Localizer}: each image is localized as it is ({@link LocalizerInput#ofBgr}), the
  * map at the image's size and the model's own R x R map (for "resize" scoring) come back with the ensemble spread
- * as uncertainty (when measured) and the maximum probability as the image score.
+ * as uncertainty (when measured) and {@link Localization#imageScore()} as the image score (the detection head's
+ * where the model has one, else the maximum probability).
  */
 public final class LocalizerPredictor implements LoadedPredictor {
     private final Localizer localizer;
@@ -57,7 +58,7 @@ public final class LocalizerPredictor implements LoadedPredictor {
         FloatMap model = l.hasModelProbability()
                 ? new FloatMap(l.modelResolution(), l.modelResolution(), l.modelProbability()) : null;
         FloatMap uncertainty = l.uncertaintyMeasured() ? new FloatMap(l.width(), l.height(), l.uncertainty()) : null;
-        return new Prediction(probability, model, uncertainty, l.scoreMax());
+        return new Prediction(probability, model, uncertainty, l.imageScore());
     }
 
     @Override
@@ -79,6 +80,11 @@ public final class LocalizerPredictor implements LoadedPredictor {
     @Override
     public boolean samples() {
         return localizer.isDiffusionModel();
+    }
+
+    @Override
+    public String imageScoreSource() {
+        return localizer.hasDetectionHead() ? "detection head" : "map maximum";
     }
 
     @Override

@@ -6,14 +6,17 @@ import java.nio.file.Path;
 
 /**
  * Which model a checkpoint folder holds, from the "format" field of its {@value Checkpoint#META_FILE}: a DiffIML
- * model ({@link Checkpoint}) or the discriminative SegFormer baseline ({@link SegFormerCheckpoint}). Lets a caller
+ * model ({@link Checkpoint}), the discriminative SegFormer baseline ({@link SegFormerCheckpoint}) or DiffForensics
+ * ({@link DiffForensicsCheckpoint}). Lets a caller
  * pick the loader before loading; the loaders still validate everything.
  */
 public enum CheckpointKind {
     /** {@value Checkpoint#FORMAT}: load with {@link Checkpoint#load}. */
     DIFFIML,
     /** {@value SegFormerCheckpoint#FORMAT}: load with {@link SegFormerCheckpoint#load}. */
-    SEGFORMER;
+    SEGFORMER,
+    /** {@value DiffForensicsCheckpoint#FORMAT}: load with {@link DiffForensicsCheckpoint#load}. */
+    DIFFFORENSICS;
 
     /**
      * The kind of checkpoint folder {@code dir}; a folder without a readable description, or with another
@@ -35,7 +38,11 @@ public enum CheckpointKind {
         if (SegFormerCheckpoint.FORMAT.equals(name)) {
             return SEGFORMER;
         }
+        if (DiffForensicsCheckpoint.FORMAT.equals(name)) {
+            return DIFFFORENSICS;
+        }
         throw new WeightFileException(file, "not a checkpoint description of this build (\"format\" is " + format
-                + ", expected \"" + Checkpoint.FORMAT + "\" or \"" + SegFormerCheckpoint.FORMAT + "\")");
+                + ", expected \"" + Checkpoint.FORMAT + "\", \"" + SegFormerCheckpoint.FORMAT + "\" or \""
+                + DiffForensicsCheckpoint.FORMAT + "\")");
     }
 }

@@ -29,9 +29,11 @@ public final class Localization {
     private final StageTimings timings;
     private final double scoreMax;
     private final double scoreMean;
+    private final double detectionScore;
 
     Localization(int width, int height, float[] probability, float[] uncertainty, boolean uncertaintyMeasured,
-            float[] modelProbability, int modelResolution, float threshold, StageTimings timings) {
+            float[] modelProbability, int modelResolution, float threshold, StageTimings timings,
+            double detectionScore) {
         if ((long) width * height != probability.length
                 || (uncertainty != null && uncertainty.length != probability.length)
                 || (uncertainty == null && uncertaintyMeasured)) {
@@ -53,6 +55,7 @@ public final class Localization {
         }
         this.scoreMax = max;
         this.scoreMean = sum / probability.length;
+        this.detectionScore = detectionScore;
     }
 
     /** The image's width in pixels (as decoded). */
@@ -125,6 +128,24 @@ public final class Localization {
     /** Image-level score: the mean pixel probability. */
     public double scoreMean() {
         return scoreMean;
+    }
+
+    /** Whether the model has a detection head, whose output is {@link #detectionScore()}. */
+    public boolean hasDetectionScore() {
+        return !Double.isNaN(detectionScore);
+    }
+
+    /**
+     * The detection head's tampering probability of the image (DiffForensics; with tiles, their maximum), NaN
+     * for models without one.
+     */
+    public double detectionScore() {
+        return detectionScore;
+    }
+
+    /** The image-level score evaluation uses: the detection score where the model has one, else {@link #scoreMax()}. */
+    public double imageScore() {
+        return hasDetectionScore() ? detectionScore : scoreMax;
     }
 
     /** Where the time went. */

@@ -9,10 +9,12 @@ import ai.diffiml.data.Preprocess;
 import ai.diffiml.data.UnreadableImageException;
 import ai.diffiml.io.Checkpoint;
 import ai.diffiml.io.CheckpointKind;
+import ai.diffiml.io.DiffForensicsCheckpoint;
 import ai.diffiml.io.SegFormerCheckpoint;
 import ai.diffiml.io.WeightFileException;
 import ai.diffiml.model.DiffIml;
 import ai.diffiml.model.SegFormer;
+import ai.diffiml.model.diffforensics.DiffForensics;
 import ai.diffiml.ops.Workspace;
 import ai.diffiml.train.RunFolder;
 import java.awt.image.BufferedImage;
@@ -46,8 +48,8 @@ import org.bytedeco.opencv.opencv_core.Rect;
  * }</pre>
  *
  * <p><b>Models.</b> {@link #load} takes a training run folder (its {@code best/} checkpoint, else {@code last/})
- * or a checkpoint folder, of a DiffIML model or of the discriminative SegFormer baseline (told apart by the format
- * in {@code checkpoint.json}); {@link #of(DiffIml, LocalizerOptions)} and {@link #of(SegFormer, LocalizerOptions)}
+ * or a checkpoint folder, of a DiffIML model, the discriminative SegFormer baseline or DiffForensics (told apart by
+ * the format in {@code checkpoint.json}); {@link #of(DiffIml, LocalizerOptions)} and {@link #of(SegFormer, LocalizerOptions)}
  * wrap a model already in memory.
  *
  * <p><b>Pipeline</b> per image: decode; resize to the model's resolution R (the evaluation protocol) or cut into
@@ -115,14 +117,20 @@ public final class Localizer implements AutoCloseable {
         Objects.requireNonNull(options, "options");
         Path folder = checkpointFolder(runOrCheckpoint);
         Device device = Backends.resolve(options.device());
-        Network network;
-        if (CheckpointKind.of(folder) == CheckpointKind.SEGFORMER) {
-            SegFormer model = SegFormerCheckpoint.load(folder, device).model();
-            network = adopt(model, () -> new DiscriminativeNetwork(model, options));
-        } else {
-            DiffIml model = Checkpoint.load(folder, device).model();
-            network = adopt(model, () -> new DiffusionNetwork(model, options));
-        }
+        Network network = switch (CheckpointKind.of(folder)) {
+            case SEGFORMER -> {
+                SegFormer model = SegFormerCheckpoint.load(folder, device).model();
+                yield adopt(model, () -> new DiscriminativeNetwork(model, options));
+            }
+            case DIFFFORENSICS -> {
+                DiffForensics model = DiffForensicsCheckpoint.load(folder, device).model();
+                yield adopt(model, () -> new DiffForensicsNetwork(model, options));
+            }
+            case DIFFIML -> {
+                DiffIml model = Checkpoint.load(folder, device).model();
+                yield adopt(model, () -> new DiffusionNetwork(model, options));
+            }
+        };
         return new Localizer(network, options, folder);
     }
 
@@ -137,6 +145,11 @@ public final class Localizer implements AutoCloseable {
     /** {@link #of(DiffIml, LocalizerOptions)} for the discriminative SegFormer baseline. */
     public static Localizer of(SegFormer model, LocalizerOptions options) {
         return new Localizer(adopt(model, () -> new DiscriminativeNetwork(model, options)), options, null);
+    }
+
+    /** {@link #of(DiffIml, LocalizerOptions)} for DiffForensics (its detection head gives the image score). */
+    public static Localizer of(DiffForensics model, LocalizerOptions options) {
+        return new Localizer(adopt(model, () -> new DiffForensicsNetwork(model, options)), options, null);
     }
 
     private static Network adopt(AutoCloseable model, java.util.function.Supplier<Network> wrap) {
@@ -204,6 +217,14 @@ public final class Localizer implements AutoCloseable {
      */
     public boolean isDiffusionModel() {
         return network instanceof DiffusionNetwork;
+    }
+
+    /**
+     * Whether the model has a detection head (DiffForensics): {@link Localization#imageScore()} is then its score,
+     * otherwise the map's maximum.
+     */
+    public boolean hasDetectionHead() {
+        return network.hasDetectionHead();
     }
 
     /** Whether results carry a measured uncertainty: option on, a DiffIML model with an ensemble of two or more. */
@@ -311,7 +332,7 @@ public final class Localizer implements AutoCloseable {
                     : null;
             long post = System.nanoTime() - start;
             results.add(new Localization(w, h, probability, uncertainty, members, model, r, options.threshold(),
-                    times.timings(pre[i], post, n)));
+                    times.timings(pre[i], post, n), out.detection() == null ? Double.NaN : out.detection()[i]));
         }
         return results;
     }
@@ -329,6 +350,7 @@ public final class Localizer implements AutoCloseable {
             TileGrid grid = TileGrid.cover(w, h, r, (int) Math.round(options.tileOverlap() * r));
             TileGrid.Stitcher probability = grid.stitcher();
             TileGrid.Stitcher uncertainty = members ? grid.stitcher() : null;
+            double detection = Double.NaN; // the image's: its most suspicious tile's
             List<TileGrid.Tile> tiles = grid.tiles();
             pre += System.nanoTime() - start;
             for (int first = 0; first < tiles.size(); first += options.batch()) {
@@ -341,6 +363,11 @@ public final class Localizer implements AutoCloseable {
                 pre += System.nanoTime() - start;
                 Network.Output out = callModel(batch, chunk.size(), members, times);
                 start = System.nanoTime();
+                if (out.detection() != null) {
+                    for (float d : out.detection()) {
+                        detection = Double.isNaN(detection) ? d : Math.max(detection, d);
+                    }
+                }
                 for (int k = 0; k < chunk.size(); k++) {
                     probability.add(chunk.get(k), out.probability(), k * pixels);
                     if (members) {
@@ -355,7 +382,7 @@ public final class Localizer implements AutoCloseable {
             float[] spread = members ? uncertainty.mean() : null;
             post += System.nanoTime() - start;
             return new Localization(w, h, prob, spread, members, null, r, options.threshold(),
-                    times.timings(pre, post, 1));
+                    times.timings(pre, post, 1), detection);
         }
     }
 

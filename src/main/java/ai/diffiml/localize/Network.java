@@ -33,6 +33,11 @@ abstract class Network implements AutoCloseable {
     /** One line naming the model ("DiffIML MiT-b0, 64 px", ...). */
     abstract String description();
 
+    /** Whether the model has a detection head, whose scores {@link Output#detection()} carries. */
+    boolean hasDetectionHead() {
+        return false;
+    }
+
     /** Whether the model has ensemble members whose spread is the uncertainty. */
     abstract boolean hasEnsemble();
 
@@ -53,7 +58,14 @@ abstract class Network implements AutoCloseable {
      * @param probability [batch, R, R]
      * @param members [members, batch, R, R] (member-major), or null
      * @param memberCount members per image in {@code members} (0 when null)
+     * @param detection [batch] image-level scores of a detection head, or null when the model has none
      */
     record Output(float[] probability, float[] members, int memberCount, long encoderNs, long samplingNs,
-            long decodeNs) {}
+            long decodeNs, float[] detection) {
+        /** An output without detection scores. */
+        Output(float[] probability, float[] members, int memberCount, long encoderNs, long samplingNs,
+                long decodeNs) {
+            this(probability, members, memberCount, encoderNs, samplingNs, decodeNs, null);
+        }
+    }
 }

@@ -34,7 +34,7 @@ public final class DiceLoss {
     }
 
     /** a / b elementwise for two small rank-1 tensors, on the tape; gradients 1/b and -a/b^2. */
-    static Tensor divide(Tensor a, Tensor b) {
+    public static Tensor divide(Tensor a, Tensor b) {
         if (a.rank() != 1 || !java.util.Arrays.equals(a.shape(), b.shape())) {
             throw new IllegalArgumentException("divide: expected two vectors of one length, got " + a.describe()
                     + " and " + b.describe());

@@ -13,7 +13,8 @@ import java.nio.file.StandardCopyOption;
 
 /**
  * What a training run was started with, saved as {@code config.json} in its {@link RunFolder} and read back by
- * {@code --resume}: the head and its model config (exactly one of {@code model} and {@code segformer}), the
+ * {@code --resume}: the head and its model config (exactly one of {@code model}, {@code segformer} and
+ * {@code diffforensics}), the
  * training settings, the batch size, and where data and initial weights came from (paths as given).
  *
  * @param format always {@value #FORMAT}
@@ -32,13 +33,23 @@ import java.nio.file.StandardCopyOption;
  * @param encoderWeights the ImageNet encoder weights, or null (random initialisation)
  * @param augmentation the training augmentation's {@link AugmentationPreset} label; absent in configs written
  *                     before the choice existed, which trained with the paper's set
+ * @param diffforensics a DiffForensics run's model and stages (head "diffforensics"), else null; {@code train}
+ *                      then holds the fine-tuning settings
  */
 public record RunConfig(String format, String created, String head, String preset, ModelConfig model,
         SegFormer.Config segformer, TrainSettings train, int batch, String data, String valData, String vae,
-        int vaeEpochs, String teacher, String encoderWeights, String augmentation) {
+        int vaeEpochs, String teacher, String encoderWeights, String augmentation, DiffForensicsRun diffforensics) {
     public static final String FORMAT = "diffiml-training-run";
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT)
             .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES);
+
+    /** A DiffIML or SegFormer run's config (no DiffForensics part). */
+    public RunConfig(String format, String created, String head, String preset, ModelConfig model,
+            SegFormer.Config segformer, TrainSettings train, int batch, String data, String valData, String vae,
+            int vaeEpochs, String teacher, String encoderWeights, String augmentation) {
+        this(format, created, head, preset, model, segformer, train, batch, data, valData, vae, vaeEpochs, teacher,
+                encoderWeights, augmentation, null);
+    }
 
     /** The training augmentation of the run (the paper's set for configs that predate the choice). */
     public AugmentationPreset augmentationPreset() {
@@ -48,7 +59,7 @@ public record RunConfig(String format, String created, String head, String prese
     /** The same run config with {@code m} as its DiffIML model config (e.g. after the LightVAE is calibrated). */
     public RunConfig withModel(ModelConfig m) {
         return new RunConfig(format, created, head, preset, m, segformer, train, batch, data, valData, vae, vaeEpochs,
-                teacher, encoderWeights, augmentation);
+                teacher, encoderWeights, augmentation, diffforensics);
     }
 
     /** Writes {@code file} atomically. */
@@ -73,7 +84,8 @@ public record RunConfig(String format, String created, String head, String prese
         if (c == null) { // the JSON literal null
             throw new IllegalArgumentException(file + ": not a training run config (null instead of an object)");
         }
-        if (!FORMAT.equals(c.format()) || (c.model() == null) == (c.segformer() == null) || c.train() == null) {
+        int models = (c.model() != null ? 1 : 0) + (c.segformer() != null ? 1 : 0) + (c.diffforensics() != null ? 1 : 0);
+        if (!FORMAT.equals(c.format()) || models != 1 || c.train() == null) {
             throw new IllegalArgumentException(file + ": not a training run config (format '" + c.format()
                     + "', expected '" + FORMAT + "' with one model config and training settings)");
         }

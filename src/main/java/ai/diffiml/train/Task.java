@@ -11,14 +11,15 @@ import java.util.Map;
 
 /**
  * What {@link Trainer} trains: a model with its objective, its inference for validation and its checkpoint
- * format. Two exist: {@link DiffusionTask} (DiffIML) and {@link DiscriminativeTask} (the SegFormer baseline). The
+ * format: {@link DiffusionTask} (DiffIML), {@link DiscriminativeTask} (the SegFormer baseline) and
+ * {@link DiffForensicsTask} (one DiffForensics stage). The
  * task owns its model; closing the task closes it.
  */
 public interface Task extends AutoCloseable {
     /** The loss of one step: the total to minimise and its named terms (one-element tensors each). */
     record StepLoss(Tensor total, Map<String, Tensor> terms) {}
 
-    /** "diffusion" or "discriminative". */
+    /** "diffusion", "discriminative", "diffforensics-pretrain" or "diffforensics-finetune". */
     String head();
 
     /** The model (its parameter names are the checkpoint's and the optimizer's). */
@@ -50,6 +51,14 @@ public interface Task extends AutoCloseable {
      * the denoiser that has not learnt?), named by {@link #secondaryName}; null when the model has none.
      */
     default Tensor secondaryProbability(Tensor images) {
+        return null;
+    }
+
+    /**
+     * Image-level tampering scores [B] in [0, 1] from a detection head, scored by validation as image AUC; null
+     * when the model has none. Records nothing on the tape.
+     */
+    default Tensor imageScores(Tensor images) {
         return null;
     }
 

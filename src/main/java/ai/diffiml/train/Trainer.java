@@ -5,6 +5,7 @@ import ai.diffiml.backend.Device;
 import ai.diffiml.data.Batch;
 import ai.diffiml.data.BatchSource;
 import ai.diffiml.eval.PixelF1;
+import ai.diffiml.eval.RocAuc;
 import ai.diffiml.io.Checkpoint;
 import ai.diffiml.optim.AdamW;
 import ai.diffiml.optim.GradClip;
@@ -14,6 +15,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -114,10 +116,12 @@ public final class Trainer {
      * @param lastScores the last validation's F1, AUC and oracle-threshold F1 (null when none ran)
      * @param allTampered what marking every pixel tampered scores on the validation data (null without it)
      * @param centredPrior what the centred prior scores there (null without validation data)
+     * @param lastImageAuc the last validation's image-level AUC of the task's detection scores (NaN when the task
+     *     has none, or the data lacks tampered or authentic images)
      */
     public record Result(long steps, boolean stopped, PixelF1.Summary lastValidation, double bestValF1,
             long bestStep, double seconds, double imagesPerSecond, RunFolder run, ValidationScores.Summary lastScores,
-            ValidationScores.Summary allTampered, ValidationScores.Summary centredPrior) {}
+            ValidationScores.Summary allTampered, ValidationScores.Summary centredPrior, double lastImageAuc) {}
 
     private final Task task;
     private final BatchSource train;
@@ -223,6 +227,7 @@ public final class Trainer {
         double trainSeconds;
         double lastLoss = Double.NaN, lastLr;
         PixelF1.Summary lastVal;
+        double lastImageAuc = Double.NaN;
         ValidationScores.Summary lastSummary, baselineAll, baselineCentred;
         /** Why the step just done was skipped (null: it was not); skipped steps in a row and in all. */
         String skipped;
@@ -389,6 +394,8 @@ public final class Trainer {
                 n = Math.min(n, Math.max(1, (settings.valSubset() + size - 1) / size));
             }
             Map<String, Double> diagnostics = Map.of();
+            List<Double> imageScores = new ArrayList<>();
+            List<Boolean> imageLabels = new ArrayList<>();
             for (int i = 0; i < n; i++) {
                 try (Scope scope = Scope.open(); Batch b = validation.batch(0, i, device)) {
                     Tensor p = task.probability(b.images(), settings, Seeds.of(settings.seed(), Seeds.VALIDATION, i));
@@ -397,6 +404,14 @@ public final class Trainer {
                     if (q != null) {
                         secondary = secondary == null ? new ValidationScores() : secondary;
                         secondary.add(q, b.masks(), b.tampered());
+                    }
+                    Tensor detection = task.imageScores(b.images());
+                    if (detection != null) {
+                        float[] d = detection.toArray();
+                        for (int k = 0; k < d.length; k++) {
+                            imageScores.add((double) d[k]);
+                            imageLabels.add(b.tampered()[k]);
+                        }
                     }
                     if (i == 0) {
                         diagnostics = task.diagnostics(b, settings.seed());
@@ -426,6 +441,11 @@ public final class Trainer {
                 m.put("val_" + name + "_auc", s2.auc());
                 extra = String.format(Locale.ROOT, "; %s head F1 %.4f, AUC %.4f", name, s2.atHalf().f1(), s2.auc());
             }
+            if (!imageScores.isEmpty()) {
+                lastImageAuc = imageAuc(imageScores, imageLabels);
+                m.put("val_image_auc", lastImageAuc);
+                extra += String.format(Locale.ROOT, "; image AUC %.4f", lastImageAuc);
+            }
             m.putAll(diagnostics);
             m.put("val_tampered", lastVal.tamperedImages());
             m.put("val_authentic", lastVal.authenticImages());
@@ -444,6 +464,18 @@ public final class Trainer {
                 bestStep = step;
                 save(null, run.best(), false);
             }
+        }
+
+        private static double imageAuc(List<Double> scores, List<Boolean> labels) {
+            double[] s = new double[scores.size()];
+            boolean[] positive = new boolean[s.length];
+            int positives = 0;
+            for (int i = 0; i < s.length; i++) {
+                s[i] = scores.get(i);
+                positive[i] = labels.get(i);
+                positives += positive[i] ? 1 : 0;
+            }
+            return positives == 0 || positives == s.length ? Double.NaN : RocAuc.of(s, positive);
         }
 
         private String diagnosticsLine(Map<String, Double> d) {
@@ -511,7 +543,8 @@ public final class Trainer {
                 LOG.warn("could not draw {}: {}", run.curves(), e.toString());
             }
             return new Result(step, stopped, lastVal, bestF1, bestStep, seconds,
-                    trainSeconds > 0 ? images / trainSeconds : 0, run, lastSummary, baselineAll, baselineCentred);
+                    trainSeconds > 0 ? images / trainSeconds : 0, run, lastSummary, baselineAll, baselineCentred,
+                    lastImageAuc);
         }
     }
 }

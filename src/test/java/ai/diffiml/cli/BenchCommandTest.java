@@ -77,8 +77,19 @@ class BenchCommandTest {
                 "none: no such run folder or checkpoint folder");
         CliExpectations.assertOneLineError(PredictCommandTest.run("bench", "--model", "b9"), "b9");
         Path seg = LocalizeFixtures.segFormerCheckpoint(dir.resolve("seg"), 1);
-        CliExpectations.assertOneLineError(PredictCommandTest.run("bench", "--checkpoint", seg.toString()),
-                "bench measures DiffIML models");
+        CliExpectations.assertOneLineError(PredictCommandTest.run("bench", "--checkpoint", seg.toString(), "--steps",
+                "4"), "--steps and --ensembles apply to DiffIML, which samples");
         assertTrue(Files.isDirectory(seg));
+    }
+
+    @Test
+    void oneForwardModelsAreTimedThroughTheSameLocalizer() throws Exception {
+        Path seg = LocalizeFixtures.segFormerCheckpoint(dir.resolve("seg"), 1);
+        CliExpectations.Run r = PredictCommandTest.run("bench", "--checkpoint", seg.toString(), "--iterations", "2",
+                "--warmup", "0", "--device", "cpu");
+        assertEquals(0, r.exit(), r::toString);
+        assertTrue(r.out().contains("model    SegFormer (discriminative) MiT-b0"), r::toString);
+        assertTrue(r.out().matches("(?s).*forward \\(all heads\\) +[\\d.]+ +[\\d.]+ +[\\d.]+.*"), r::toString);
+        assertTrue(r.out().contains("throughput "), r::toString);
     }
 }

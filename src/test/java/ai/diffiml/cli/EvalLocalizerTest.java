@@ -93,6 +93,36 @@ class EvalLocalizerTest {
     }
 
     @Test
+    void comparesDiffImlSegFormerAndDiffForensicsSideBySide() throws Exception {
+        Path seg = LocalizeFixtures.segFormerCheckpoint(dir.resolve("cmp/seg"), 2);
+        Path df = LocalizeFixtures.diffForensicsCheckpoint(dir.resolve("cmp/df"), 3);
+        Path out = dir.resolve("out-cmp");
+        Run r = eval("eval", "--run", run.toString(), "--compare", seg.toString(), "--compare", df.toString(), "--data",
+                data.toString(), "--steps", "2", "--ensemble", "1", "--device", "cpu", "--out", out.toString(),
+                "--limit", "3", "--gallery", "0");
+        assertEquals(0, r.exit(), r::toString);
+        String table = Files.readString(out.resolve(EvalCommand.COMPARISON_FILE));
+        assertTrue(r.out().contains(table), r::toString);
+        java.util.List<String> lines = table.lines().toList();
+        String header = lines.stream().filter(l -> l.startsWith("| metric")).findFirst().orElseThrow();
+        assertTrue(header.contains("1-best") && header.contains("2-seg") && header.contains("3-df"), header);
+        for (String metric : new String[] {"pixel F1 @0.5", "pixel AUC", "image AUC", "image accuracy @0.5",
+            "image F1 @0.5"}) {
+            String row = lines.stream().filter(l -> l.startsWith("| " + metric + " ")).findFirst().orElseThrow();
+            assertEquals(5, row.split("\\|").length, row); // label + three models
+        }
+        String score = lines.stream().filter(l -> l.startsWith("| image score")).findFirst().orElseThrow();
+        assertTrue(score.matches(".*map maximum.*map maximum.*detection head.*"), score);
+        for (String name : new String[] {"1-best", "2-seg", "3-df"}) {
+            assertTrue(Files.isRegularFile(out.resolve(name).resolve(ReportWriter.RESULTS_JSON)), name);
+        }
+        // the DiffForensics column's image scores are its detection head's, one per image
+        JsonNode images = results(out.resolve("3-df")).get("datasets").get(0);
+        assertEquals(3, images.get("tampered_images").asInt() + images.get("authentic_images").asInt(),
+                images::toString);
+    }
+
+    @Test
     void aFolderWithoutACheckpointIsAOneLineError() throws Exception {
         Path empty = Files.createDirectories(dir.resolve("runs/empty"));
         CliExpectations.assertOneLineError(eval("eval", "--run", empty.toString(), "--data", data.toString(),

@@ -44,6 +44,19 @@ public final class LocalizeFixtures {
         return dir;
     }
 
+    /** A tiny DiffForensics config (MiT-b0, 64 px, decoder width 8). */
+    public static final ai.diffiml.model.diffforensics.DiffForensics.Config TINY_DIFFFORENSICS =
+            ai.diffiml.model.diffforensics.DiffForensics.Config.paper("b0", 64).withDecoderWidth(8);
+
+    /** A randomly initialised tiny DiffForensics checkpoint (fine-tuning stage) at {@code dir}. */
+    public static Path diffForensicsCheckpoint(Path dir, long seed) throws IOException {
+        try (ai.diffiml.model.diffforensics.DiffForensics model = new ai.diffiml.model.diffforensics.DiffForensics(
+                TINY_DIFFFORENSICS, Device.CPU).init(seed)) {
+            ai.diffiml.io.DiffForensicsCheckpoint.save(dir, model, "finetune", null, Checkpoint.Progress.of(0, 0));
+        }
+        return dir;
+    }
+
     /** An RGB image of seeded noise over a few smooth blobs (so resizing has structure to keep). */
     public static BufferedImage image(int width, int height, long seed) {
         SplittableRandom r = new SplittableRandom(seed);
