@@ -88,12 +88,20 @@ class LocalizerMemoryTest {
         }
         System.out.println(report);
         Sample base = sorted.stream().filter(s -> s.done() == WARM_UP).findFirst().orElseThrow();
+        if (base.rss() > 0) {
+            // A leak raises every later sample, so the lowest of the last three is the level that must stay flat;
+            // the allocator's per-thread arenas come and go by up to ~50 MB between samples (measured 187 -> 234
+            // -> 202 MB), which a bound on single samples would take for growth. A runaway still fails at once.
+            long tailLow = sorted.subList(sorted.size() - 3, sorted.size()).stream().mapToLong(Sample::rss).min()
+                    .orElseThrow();
+            assertTrue(tailLow - base.rss() < RSS_SLACK, () -> "RSS grew after warm-up: " + report);
+        }
         for (Sample s : sorted) {
             if (s.done() <= WARM_UP) {
                 continue;
             }
             if (base.rss() > 0) {
-                assertTrue(s.rss() - base.rss() < RSS_SLACK, () -> "RSS grew after warm-up: " + report);
+                assertTrue(s.rss() - base.rss() < 3 * RSS_SLACK, () -> "RSS ran away after warm-up: " + report);
             }
             assertTrue(s.heap() - base.heap() < HEAP_SLACK, () -> "heap grew after warm-up: " + report);
             assertTrue(s.javacpp() - base.javacpp() < HEAP_SLACK, () -> "JavaCPP memory grew: " + report);
