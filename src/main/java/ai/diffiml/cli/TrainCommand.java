@@ -257,6 +257,13 @@ public final class TrainCommand implements Callable<Integer> {
                     + " Default: the preset's (default 64, paper 0).")
     private Integer valSubset;
 
+    @Option(names = "--aux-warmup-epochs", paramLabel = "<n>",
+            description = "DiffIML: the first n epochs train the encoder and its auxiliary head alone (about twice"
+                    + " the steps per second); the diffusion objective and the UNet start after them. Default: the"
+                    + " preset's share of --epochs (none in both presets: measured, the UNet's training then still"
+                    + " takes the sampled maps below their anchor; see the README).")
+    private Double auxWarmupEpochs;
+
     @Option(names = "--resume", paramLabel = "<run dir>",
             description = "Continue the run in this folder from its last/ checkpoint, with its config.json.")
     private Path resume;
@@ -321,9 +328,13 @@ public final class TrainCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--aux-weight must be >= 0, got " + aux);
         }
         if (!diffusion && (auxWeight != null || segWeight != null || auxAnchor != null || anchorForm != null
-                || auxDetail != null || weightedLatents != null || pixelWeight != null)) {
+                || auxDetail != null || weightedLatents != null || pixelWeight != null || auxWarmupEpochs != null)) {
             throw new IllegalArgumentException("--aux-weight, --seg-weight, --aux-anchor, --anchor-form,"
-                    + " --aux-detail, --weighted-latents and --pixel-weight belong to the diffusion head");
+                    + " --aux-detail, --weighted-latents, --pixel-weight and --aux-warmup-epochs belong to the"
+                    + " diffusion head");
+        }
+        if (auxWarmupEpochs != null && auxWarmupEpochs > 0 && !(aux > 0)) {
+            throw new IllegalArgumentException("--aux-warmup-epochs needs the auxiliary head: --aux-weight > 0");
         }
         boolean anchored = (auxAnchor != null ? auxAnchor : l.auxAnchor()) && aux > 0;
         if (auxAnchor != null && auxAnchor && !(aux > 0)) {
@@ -366,7 +377,9 @@ public final class TrainCommand implements Callable<Integer> {
                 lr != null ? lr : preset.lr, warmupEpochs != null ? warmupEpochs : preset.warmupEpochs,
                 weightDecay, clipGrad, seed, checkpointEvery, valSteps != null ? valSteps : preset.valSteps,
                 valEnsemble != null ? valEnsemble : preset.valEnsemble, timeLimitSeconds(),
-                lrFloor != null ? lrFloor : l.lrFloor(), lrScales, valSubset != null ? valSubset : l.valSubset());
+                lrFloor != null ? lrFloor : l.lrFloor(), lrScales, valSubset != null ? valSubset : l.valSubset(),
+                diffusion && aux > 0 ? (auxWarmupEpochs != null ? auxWarmupEpochs
+                        : l.auxWarmupShare() * (epochs != null ? epochs : preset.epochs)) : 0.0);
         int stage1Epochs = vaeEpochs != null ? vaeEpochs : preset.vaeEpochs;
         AugmentationPreset augmentation = augment != null ? augment : preset.augmentation;
         if (!diffusion && (vae != null || teacher != null || vaeEpochs != null || valSteps != null
@@ -452,7 +465,7 @@ public final class TrainCommand implements Callable<Integer> {
     /** Options of DiffIML (and its baseline) that a DiffForensics run refuses. */
     private static final List<String> DIFFIML_OPTIONS = List.of("--head", "--vae", "--vae-epochs", "--teacher",
             "--aux-weight", "--aux-anchor", "--seg-weight", "--vae-lr", "--val-steps", "--val-ensemble", "--anchor-form",
-            "--aux-detail", "--weighted-latents", "--pixel-weight");
+            "--aux-detail", "--weighted-latents", "--pixel-weight", "--aux-warmup-epochs");
 
     private List<String> matched(List<String> names) {
         return names.stream().filter(n -> spec.commandLine().getParseResult().hasMatchedOption(n)).toList();

@@ -1,6 +1,7 @@
 package ai.diffiml.model;
 
 import ai.diffiml.autograd.GradMode;
+import ai.diffiml.autograd.OpProfile;
 import ai.diffiml.backend.Device;
 import ai.diffiml.diffusion.Ddim;
 import ai.diffiml.diffusion.ErrorPrior;
@@ -179,10 +180,13 @@ public final class DiffIml extends Module {
             int[] conditionOrder) {
         Tensor y0 = targetLatents(mask01, edge01);
         Tensor yT = ErrorPrior.noise(schedule, y0, xi, eps, t, config.priorRate());
+        OpProfile.label("encoder");
         Condition c = conditioning(image);
+        OpProfile.label("unet");
         Condition used = conditionOrder == null ? c : new Condition(permuteBatch(c.feature(), conditionOrder),
                 c.detail() == null ? null : permuteBatch(c.detail(), conditionOrder));
         Tensor out = denoise(yT, t, used.feature(), anchor(used, image.dim(2), image.dim(3)));
+        OpProfile.label("losses");
         int lc = config.latentChannels();
         Tensor maskLoss = maskLatentLoss(Layout.slice(out, 1, 0, lc), Layout.slice(y0, 1, 0, lc), mask01);
         Tensor edgeLoss = Losses.mse(Layout.slice(out, 1, lc, lc), Layout.slice(y0, 1, lc, lc));
@@ -196,10 +200,28 @@ public final class DiffIml extends Module {
         SegmentationLoss.Terms pixel = null;
         if (config.pixelWeight() > 0) {
             // The frozen decoder passes gradients to the prediction: the map it decodes is what is scored.
+            OpProfile.label("pixel");
             pixel = SegmentationLoss.of(decodeMaskLogits(out), mask01, config.auxPosWeight(), 1f);
             total = Arithmetic.add(total, Arithmetic.scale(pixel.total(), config.pixelWeight()));
         }
+        OpProfile.label(null);
         return new Loss(total, maskLoss, edgeLoss, aux, pixel);
+    }
+
+    /**
+     * The auxiliary head's loss alone, weighted as in {@link #loss} (mask and edge terms zero; the UNet does not
+     * run): the objective of an auxiliary warm-up.
+     */
+    public Loss auxiliaryLoss(Tensor image, Tensor mask01) {
+        // The warm-up trains the encoder, the condition head and the auxiliary head; nothing else runs.
+        if (auxHead == null) {
+            throw new IllegalStateException("auxiliaryLoss: this model has no auxiliary head (auxWeight 0)");
+        }
+        Condition c = conditioning(image);
+        SegmentationLoss.Terms aux = SegmentationLoss.of(auxLogits(c, image.dim(2), image.dim(3)), mask01,
+                config.auxPosWeight(), 1f);
+        Tensor zero = Tensor.full(image.device(), 0f, 1);
+        return new Loss(Arithmetic.scale(aux.total(), config.auxWeight()), zero, zero, aux, null);
     }
 
     /**

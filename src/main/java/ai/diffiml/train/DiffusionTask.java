@@ -30,6 +30,7 @@ public final class DiffusionTask implements Task {
     private static final Logger LOG = LoggerFactory.getLogger(DiffusionTask.class);
 
     private final DiffIml model;
+    private long auxWarmupSteps;
 
     private DiffusionTask(DiffIml model, long seed) {
         this.model = model;
@@ -110,6 +111,20 @@ public final class DiffusionTask implements Task {
         LOG.info("LightVAE loaded from {} ({})", w.file(), w.source().label());
     }
 
+    /**
+     * Steps {@code [0, steps)} optimise the auxiliary head's loss alone ({@link DiffIml#auxiliaryLoss}): the encoder
+     * learns at about twice the steps per second, and the UNet, whose output starts at zero, waits for an anchor
+     * worth correcting (while it waits, the sampled map is the decoded anchor).
+     */
+    @Override
+    public void auxWarmupSteps(long steps) {
+        if (steps > 0 && model.config().auxWeight() <= 0) {
+            throw new IllegalArgumentException("an auxiliary warm-up (--aux-warmup-epochs) needs the auxiliary head"
+                    + " (--aux-weight > 0)");
+        }
+        auxWarmupSteps = Math.max(0, steps);
+    }
+
     public DiffIml diffIml() {
         return model;
     }
@@ -148,6 +163,10 @@ public final class DiffusionTask implements Task {
 
     @Override
     public StepLoss loss(Batch batch, long step, long seed) {
+        if (step < auxWarmupSteps) {
+            DiffIml.Loss l = model.auxiliaryLoss(batch.images(), batch.masks());
+            return new StepLoss(l.total(), Map.of("loss_aux", l.aux().total()));
+        }
         ModelConfig c = model.config();
         int b = batch.size();
         int[] t = new int[b];
@@ -160,8 +179,8 @@ public final class DiffusionTask implements Task {
         Device d = images.device();
         Tensor xi = Tensor.of(d, DiffIml.gaussian(Seeds.of(seed, Seeds.PRIOR_NOISE, step), shape), shape);
         Tensor eps = Tensor.of(d, DiffIml.gaussian(Seeds.of(seed, Seeds.NOISE, step), shape), shape);
-        DiffIml.Loss l = model.loss(images, batch.masks(), batch.edges(), t, xi, eps);
         Map<String, Tensor> terms = new LinkedHashMap<>();
+        DiffIml.Loss l = model.loss(images, batch.masks(), batch.edges(), t, xi, eps);
         terms.put("loss_mask", l.mask());
         terms.put("loss_edge", l.edge());
         if (l.aux() != null) {

@@ -41,6 +41,17 @@ public interface Task extends AutoCloseable {
     StepLoss loss(Batch batch, long step, long seed);
 
     /**
+     * Steps {@code [0, steps)} train the encoder and its auxiliary head alone ({@link TrainSettings#auxWarmupEpochs});
+     * a task without such a head refuses any warm-up.
+     */
+    default void auxWarmupSteps(long steps) {
+        if (steps > 0) {
+            throw new IllegalArgumentException("an auxiliary warm-up (--aux-warmup-epochs) needs DiffIML's auxiliary"
+                    + " head; the " + head() + " model has none");
+        }
+    }
+
+    /**
      * Tampering probability [B, 1, H, W] of ImageNet-normalised images, for validation ({@code settings} gives the
      * sampling of a diffusion model, {@code sampleSeed} its noise). Records nothing on the tape.
      */

@@ -18,9 +18,9 @@ import java.util.Locale;
  */
 public enum TrainPreset {
     DEFAULT("b0", 128, 8, 3, 1, 8, 1, 3e-4, 0.3, AugmentationPreset.GEOMETRIC,
-            new Learnability("srm", 5f, true, 0.5f, false, 1e-3, 0.1, 64, true, true, "residual", true, true, 1f)),
+            new Learnability("srm", 5f, true, 0.5f, false, 1e-3, 0.1, 64, true, true, "residual", true, true, 1f, 0)),
     PAPER("b3", 512, 16, 200, 40, 8, 5, 1e-4, 2, AugmentationPreset.PAPER,
-            new Learnability("none", 0f, false, 0.2f, true, 1e-4, 0, 0, false, false, "gated", false, false, 0f));
+            new Learnability("none", 0f, false, 0.2f, true, 1e-4, 0, 0, false, false, "gated", false, false, 0f, 0));
 
     /**
      * The settings that decide whether a short run learns (issue: the default run must localize), each a flag of
@@ -43,10 +43,13 @@ public enum TrainPreset {
      * @param auxDetail the auxiliary head also reads the noise stem's full-resolution features
      * @param weightedLatents the mask-latent MSE weighs cells by their tampered pixels, as the BCE does
      * @param pixelWeight weight of the segmentation loss on the decoded x0-prediction
+     * @param auxWarmupShare the share of the run's epochs at its start in which the encoder and its auxiliary head
+     *     train alone ({@link TrainSettings#auxWarmupEpochs}; a share, so that {@code --epochs} keeps the balance)
      */
     public record Learnability(String noiseStem, float auxWeight, boolean fairLoss, float segWeight,
             boolean clipSample, double vaeLr, double lrFloor, int valSubset, boolean calibrateLatents,
-            boolean auxAnchor, String anchorForm, boolean auxDetail, boolean weightedLatents, float pixelWeight) {}
+            boolean auxAnchor, String anchorForm, boolean auxDetail, boolean weightedLatents, float pixelWeight,
+            double auxWarmupShare) {}
 
     public final String variant;
     public final int resolution;

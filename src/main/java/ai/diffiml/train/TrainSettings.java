@@ -22,16 +22,26 @@ package ai.diffiml.train;
  *     train at 1; absent in older configs
  * @param valSubset images of the validation data scored at each epoch end (0: all); the run's end always scores
  *     all of them
+ * @param auxWarmupEpochs DiffIML: the first this many epochs train the encoder and its auxiliary head alone (the
+ *     diffusion objective and the UNet wait; the method: 0); absent in older configs
  */
 public record TrainSettings(int epochs, double lr, double warmupEpochs, double weightDecay, double clipNorm,
         long seed, int checkpointEvery, int valSteps, int valEnsemble, long timeLimitSeconds, Double lrFloor,
-        java.util.Map<String, Double> lrScales, Integer valSubset) {
+        java.util.Map<String, Double> lrScales, Integer valSubset, Double auxWarmupEpochs) {
 
     /** Settings with a cosine to 0, one learning rate for every part and every validation on all images. */
     public TrainSettings(int epochs, double lr, double warmupEpochs, double weightDecay, double clipNorm, long seed,
             int checkpointEvery, int valSteps, int valEnsemble, long timeLimitSeconds) {
         this(epochs, lr, warmupEpochs, weightDecay, clipNorm, seed, checkpointEvery, valSteps, valEnsemble,
-                timeLimitSeconds, null, null, null);
+                timeLimitSeconds, null, null, null, null);
+    }
+
+    /** Settings without an auxiliary warm-up. */
+    public TrainSettings(int epochs, double lr, double warmupEpochs, double weightDecay, double clipNorm, long seed,
+            int checkpointEvery, int valSteps, int valEnsemble, long timeLimitSeconds, Double lrFloor,
+            java.util.Map<String, Double> lrScales, Integer valSubset) {
+        this(epochs, lr, warmupEpochs, weightDecay, clipNorm, seed, checkpointEvery, valSteps, valEnsemble,
+                timeLimitSeconds, lrFloor, lrScales, valSubset, null);
     }
     /** AdamW betas of the method (0.9, 0.999) and PyTorch's eps. */
     public static final float BETA1 = 0.9f, BETA2 = 0.999f, EPS = 1e-8f;
@@ -40,6 +50,9 @@ public record TrainSettings(int epochs, double lr, double warmupEpochs, double w
         lrFloor = lrFloor == null ? 0.0 : lrFloor;
         lrScales = lrScales == null ? java.util.Map.of() : java.util.Map.copyOf(lrScales);
         valSubset = valSubset == null ? 0 : valSubset;
+        auxWarmupEpochs = auxWarmupEpochs == null ? 0.0 : auxWarmupEpochs;
+        require(auxWarmupEpochs >= 0 && auxWarmupEpochs < epochs, "auxiliary warm-up must be >= 0 epochs and"
+                + " shorter than the run (" + epochs + " epochs), got " + auxWarmupEpochs);
         require(lrFloor >= 0 && lrFloor <= 1, "learning-rate floor must be in [0, 1] (a fraction of the peak), got "
                 + lrFloor);
         for (java.util.Map.Entry<String, Double> e : lrScales.entrySet()) {
@@ -76,7 +89,12 @@ public record TrainSettings(int epochs, double lr, double warmupEpochs, double w
 
     public TrainSettings withTimeLimit(long seconds) {
         return new TrainSettings(epochs, lr, warmupEpochs, weightDecay, clipNorm, seed, checkpointEvery, valSteps,
-                valEnsemble, seconds, lrFloor, lrScales, valSubset);
+                valEnsemble, seconds, lrFloor, lrScales, valSubset, auxWarmupEpochs);
+    }
+
+    /** Steps of the auxiliary warm-up in a run of {@code perEpoch} batches per epoch. */
+    public long auxWarmupSteps(int perEpoch) {
+        return Math.round(auxWarmupEpochs * perEpoch);
     }
 
     /** The learning-rate multiplier of part {@code part} (1 unless set). */

@@ -193,6 +193,12 @@ public final class Trainer {
                     + start.epoch() + ", batch " + start.batchIndex() + ") does not fit a run of "
                     + settings.epochs() + " epochs x " + perEpoch + " batches");
         }
+        long warmup = settings.auxWarmupSteps(perEpoch);
+        task.auxWarmupSteps(warmup);
+        if (warmup > 0) {
+            LOG.info("steps 1..{}: auxiliary warm-up (the encoder and its auxiliary head train alone; the diffusion"
+                    + " objective starts at step {})", warmup, warmup + 1);
+        }
         if (validation == null) {
             LOG.warn("no validation data: no validation pixel F1 and no best checkpoint in this run");
         }
@@ -225,6 +231,7 @@ public final class Trainer {
         long savedAt = -1;
         long images;
         double trainSeconds;
+        long stepsThisSession;
         double lastLoss = Double.NaN, lastLr;
         PixelF1.Summary lastVal;
         double lastImageAuc = Double.NaN;
@@ -340,6 +347,7 @@ public final class Trainer {
             step++;
             images += batchSize;
             trainSeconds += seconds;
+            stepsThisSession++;
             lastLr = lr;
             skipped = bad;
             if (bad == null) {
@@ -537,6 +545,10 @@ public final class Trainer {
         private Result finish(boolean stopped, ProgressReporter progress) throws IOException {
             double seconds = (System.nanoTime() - begin) / 1e9;
             progress.close();
+            if (ai.diffiml.autograd.OpProfile.enabled() && stepsThisSession > 0) {
+                LOG.info("op profile of the training steps (-Ddiffiml.profile=true), per step:\n{}",
+                        ai.diffiml.autograd.OpProfile.report((int) stepsThisSession));
+            }
             try {
                 CurvePlot.write(run.metrics(), run.curves(), task.head());
             } catch (IOException | RuntimeException e) {

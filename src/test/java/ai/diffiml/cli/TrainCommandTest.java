@@ -168,6 +168,8 @@ class TrainCommandTest {
         assertFalse(c.model().clipSample());
         assertEquals(0.1, c.train().lrFloor());
         assertEquals(64, c.train().valSubset());
+        // the preset's share of the run trains the encoder and its auxiliary head alone (here of --epochs 1)
+        assertEquals(ai.diffiml.train.TrainPreset.DEFAULT.learnability.auxWarmupShare(), c.train().auxWarmupEpochs());
         float scale = (float) new com.fasterxml.jackson.databind.ObjectMapper()
                 .readTree(a.dir().resolve("vae").resolve(VaeTrainer.SUMMARY_FILE).toFile()).get("latent_scale")
                 .asDouble();
@@ -241,6 +243,13 @@ class TrainCommandTest {
         Run bad = run("train", "--data", "x", "--head", "discriminative", "--vae", "y", "--device", "cpu");
         assertEquals(2, bad.exit(), bad::toString);
         assertTrue(bad.err().contains("belong to the diffusion head"), bad::toString);
+        Run warm = run("train", "--data", "x", "--head", "discriminative", "--aux-warmup-epochs", "1", "--device",
+                "cpu");
+        assertEquals(2, warm.exit(), warm::toString);
+        assertTrue(warm.err().contains("belong to the diffusion head"), warm::toString);
+        Run noAux = run("train", "--data", "x", "--aux-weight", "0", "--aux-warmup-epochs", "1", "--device", "cpu");
+        assertEquals(2, noAux.exit(), noAux::toString);
+        assertTrue(noAux.err().contains("--aux-warmup-epochs needs the auxiliary head"), noAux::toString);
         assertTrue(r.out().contains("positive weight"), r::toString); // --pos-weight auto, the default
         assertEquals("srm", RunConfig.read(f.config()).segformer().noiseStem());
         assertTrue(RunConfig.read(f.config()).segformer().posWeight() >= 1f);
