@@ -257,6 +257,11 @@ public final class TrainCommand implements Callable<Integer> {
                     + " Default: the preset's (default 64, paper 0).")
     private Integer valSubset;
 
+    @Option(names = "--prior-rate", paramLabel = "<gamma>",
+            description = "Error-prior gamma: training noises y0 + gamma xi (the sampling chain's own error)."
+                    + " Default: 0.1 (the method's).")
+    private Float priorRate;
+
     @Option(names = "--aux-warmup-epochs", paramLabel = "<n>",
             description = "DiffIML: the first n epochs train the encoder and its auxiliary head alone (about twice"
                     + " the steps per second); the diffusion objective and the UNet start after them. Default: the"
@@ -328,10 +333,14 @@ public final class TrainCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--aux-weight must be >= 0, got " + aux);
         }
         if (!diffusion && (auxWeight != null || segWeight != null || auxAnchor != null || anchorForm != null
-                || auxDetail != null || weightedLatents != null || pixelWeight != null || auxWarmupEpochs != null)) {
+                || auxDetail != null || weightedLatents != null || pixelWeight != null || auxWarmupEpochs != null
+                || priorRate != null)) {
             throw new IllegalArgumentException("--aux-weight, --seg-weight, --aux-anchor, --anchor-form,"
-                    + " --aux-detail, --weighted-latents, --pixel-weight and --aux-warmup-epochs belong to the"
-                    + " diffusion head");
+                    + " --aux-detail, --weighted-latents, --pixel-weight, --aux-warmup-epochs and --prior-rate belong"
+                    + " to the diffusion head");
+        }
+        if (priorRate != null && !(priorRate >= 0 && priorRate <= 10)) {
+            throw new IllegalArgumentException("--prior-rate must be in [0, 10], got " + priorRate);
         }
         if (auxWarmupEpochs != null && auxWarmupEpochs > 0 && !(aux > 0)) {
             throw new IllegalArgumentException("--aux-warmup-epochs needs the auxiliary head: --aux-weight > 0");
@@ -361,7 +370,8 @@ public final class TrainCommand implements Callable<Integer> {
         }
         ModelConfig model = diffusion ? ModelConfig.paper().withVariant(v).withResolution(res)
                 .withTraining(stem, aux, fixedPos == null ? 1f : fixedPos, lambda, l.clipSample())
-                .withAnchor(anchored, form, detail).withWeightedLatents(weighted).withPixelWeight(pixel) : null;
+                .withAnchor(anchored, form, detail).withWeightedLatents(weighted).withPixelWeight(pixel)
+                .withPriorRate(priorRate != null ? priorRate : ModelConfig.paper().priorRate()) : null;
         SegFormer.Config seg = diffusion ? null : SegFormer.Config.of(v, res).withNoiseStem(stem);
         double stage1Lr = vaeLr != null ? vaeLr : l.vaeLr();
         if (!(stage1Lr > 0) || !Double.isFinite(stage1Lr)) {
@@ -465,7 +475,7 @@ public final class TrainCommand implements Callable<Integer> {
     /** Options of DiffIML (and its baseline) that a DiffForensics run refuses. */
     private static final List<String> DIFFIML_OPTIONS = List.of("--head", "--vae", "--vae-epochs", "--teacher",
             "--aux-weight", "--aux-anchor", "--seg-weight", "--vae-lr", "--val-steps", "--val-ensemble", "--anchor-form",
-            "--aux-detail", "--weighted-latents", "--pixel-weight", "--aux-warmup-epochs");
+            "--aux-detail", "--weighted-latents", "--pixel-weight", "--aux-warmup-epochs", "--prior-rate");
 
     private List<String> matched(List<String> names) {
         return names.stream().filter(n -> spec.commandLine().getParseResult().hasMatchedOption(n)).toList();

@@ -129,6 +129,13 @@ public record ModelConfig(String variant, int resolution, int condChannels, int 
                 latentScale, auxAnchor, anchorForm, auxDetail, weightedLatents, pixelWeight);
     }
 
+    /** The same model with error-prior gamma {@code gamma} (method.md section 5: 0.1). */
+    public ModelConfig withPriorRate(float gamma) {
+        return new ModelConfig(variant, resolution, condChannels, unetChannels, latentChannels, vaeBase, blockEps,
+                embedEps, dropPath, trainSteps, sampleSteps, ensemble, gamma, segWeight, clipSample, noiseStem,
+                auxWeight, auxPosWeight, latentScale, auxAnchor, anchorForm, auxDetail, weightedLatents, pixelWeight);
+    }
+
     /** The same model with latents scaled by {@code scale} (a calibrated LightVAE). */
     public ModelConfig withLatentScale(float scale) {
         return new ModelConfig(variant, resolution, condChannels, unetChannels, latentChannels, vaeBase, blockEps,

@@ -260,6 +260,35 @@ class ImageFilesTest {
     }
 
     @Test
+    void aPngChunkLongerThanTheFileIsRefusedBeforeDecoding() throws Exception {
+        try (Mat image = noiseImage(16, 12, 3)) {
+            byte[] whole = Files.readAllBytes(write(dir.resolve("whole.png"), image));
+            ImageFiles.requireWholePngChunks(whole, dir.resolve("whole.png")); // a whole file walks to IEND
+            try (Mat back = ImageFiles.readImage(dir.resolve("whole.png"))) {
+                assertEquals(16 * 12, back.rows() * back.cols());
+            }
+            // the first chunk after IHDR (at 8 + 12 + 13) declares about 4 GB, as the fuzzer's slow input did:
+            // OpenCV's decoder would allocate that before reading it
+            byte[] bad = whole.clone();
+            ByteBuffer.wrap(bad, 33, 4).order(ByteOrder.BIG_ENDIAN).putInt(0xFFFFFEE6);
+            Path file = Files.write(dir.resolve("huge-chunk.png"), bad);
+            for (boolean mask : new boolean[] {false, true}) {
+                UnreadableImageException e = assertThrows(UnreadableImageException.class,
+                        () -> { if (mask) ImageFiles.readMask(file); else ImageFiles.readImage(file); });
+                assertTrue(e.getMessage().startsWith(file + ": corrupt or truncated PNG data (chunk '"),
+                        e.getMessage());
+                assertTrue(e.getMessage().contains("at byte 33 declares 4294967014 bytes"), e.getMessage());
+            }
+        }
+        // the fuzzer's input itself
+        byte[] found = DataFixtures.class.getResourceAsStream(
+                "ImageFilesFuzzTestInputs/maskDecodesOrRefuses/corrupt-png-left-by-interrupted-campaign").readAllBytes();
+        UnreadableImageException e = assertThrows(UnreadableImageException.class,
+                () -> ImageFiles.decodeMask(found, Path.of("found.png")));
+        assertTrue(e.getMessage().contains("chunk 'IDAT' at byte 33 declares 4278190054 bytes"), e.getMessage());
+    }
+
+    @Test
     void textFileNamedPngIsNotAnImage() throws Exception {
         Path file = Files.writeString(dir.resolve("notes.png"), "this is not a picture\n");
         UnreadableImageException e = assertThrows(UnreadableImageException.class, () -> ImageFiles.readMask(file));
