@@ -1,9 +1,9 @@
 package ai.diffiml.io;
 
 import ai.diffiml.backend.Device;
-import ai.diffiml.model.DiffIml;
-import ai.diffiml.model.ModelConfig;
-import ai.diffiml.model.ModelConfigs;
+import ai.diffiml.model.diffiml.DiffIml;
+import ai.diffiml.model.diffiml.ModelConfig;
+import ai.diffiml.model.diffiml.ModelConfigs;
 import ai.diffiml.nn.Module;
 import ai.diffiml.optim.AdamW;
 import ai.diffiml.tensor.Shapes;
@@ -39,7 +39,7 @@ import java.util.Set;
  * <ul>
  *   <li>{@value #MODEL_FILE}: every parameter and buffer of the {@link DiffIml} by its own name (F32);</li>
  *   <li>{@value #META_FILE}: a JSON {@link Meta} object: format marker and version, creation time (ISO-8601 UTC),
- *       the {@link ModelConfig} (one field per record component, as {@link ai.diffiml.model.ModelConfigs} reads
+ *       the {@link ModelConfig} (one field per record component, as {@link ai.diffiml.model.diffiml.ModelConfigs} reads
  *       it), training step, epoch, metrics, the
  *       encoder's drop-path forward count, whether optimizer state is present, and the name and shape of every
  *       tensor in {@value #MODEL_FILE};</li>

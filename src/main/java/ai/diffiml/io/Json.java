@@ -21,9 +21,9 @@ import java.util.List;
 /**
  * The JSON side of the checkpoint format: one strict mapper and one-line error messages. Reading refuses unknown
  * fields, missing or null fields, duplicate keys, strings for numbers, fractions for integers and trailing content;
- * a record's own validation (e.g. {@link ai.diffiml.model.ModelConfig}'s) applies, its message kept. Records map
- * component by component (a ModelConfig is {@code {"variant": "b3", "resolution": 512, ...}}, the form
- * {@link ai.diffiml.model.ModelConfigs} reads too).
+ * a record's own validation (e.g. {@link ai.diffiml.model.diffiml.ModelConfig}'s) applies, its message kept.
+ * Records map component by component (a ModelConfig is {@code {"variant": "b3", "resolution": 512, ...}}, the form
+ * {@link ai.diffiml.model.diffiml.ModelConfigs} reads too).
  */
 final class Json {
     /** Strict on reading, indented on writing. */

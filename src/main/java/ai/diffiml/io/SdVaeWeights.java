@@ -1,6 +1,6 @@
 package ai.diffiml.io;
 
-import ai.diffiml.model.SdVaeEncoder;
+import ai.diffiml.model.diffiml.SdVaeEncoder;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;

@@ -4,7 +4,7 @@ import ai.diffiml.backend.Device;
 import ai.diffiml.io.Checkpoint.OptimizerState;
 import ai.diffiml.io.Checkpoint.Progress;
 import ai.diffiml.io.Checkpoint.TensorEntry;
-import ai.diffiml.model.SegFormer;
+import ai.diffiml.model.segformer.SegFormer;
 import ai.diffiml.optim.AdamW;
 import java.io.IOException;
 import java.nio.file.Path;

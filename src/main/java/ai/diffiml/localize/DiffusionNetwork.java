@@ -1,6 +1,6 @@
 package ai.diffiml.localize;
 
-import ai.diffiml.model.DiffIml;
+import ai.diffiml.model.diffiml.DiffIml;
 import ai.diffiml.tensor.Scope;
 import ai.diffiml.tensor.Tensor;
 

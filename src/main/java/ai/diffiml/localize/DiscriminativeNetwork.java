@@ -2,7 +2,7 @@ package ai.diffiml.localize;
 
 import ai.diffiml.autograd.GradMode;
 import ai.diffiml.backend.Backends;
-import ai.diffiml.model.SegFormer;
+import ai.diffiml.model.segformer.SegFormer;
 import ai.diffiml.ops.Arithmetic;
 import ai.diffiml.ops.Layout;
 import ai.diffiml.tensor.Scope;

@@ -66,7 +66,7 @@ public final class NoiseStem extends Module {
     /** The ImageNet std per channel that the input was normalised with (data.Preprocess.STD; a test keeps them equal). */
     static final float[] IMAGENET_STD = {0.229f, 0.224f, 0.225f};
     /** Width of the stem's two full-resolution convolutions. */
-    static final int WIDTH = 32;
+    public static final int WIDTH = 32;
     /** Residuals are divided by this before they join the features (grey-level residuals reach tens). */
     static final float RESIDUAL_SCALE = 8f;
     /** Side of the box over which residual energy is averaged. */

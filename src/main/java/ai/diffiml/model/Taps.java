@@ -24,7 +24,7 @@ public final class Taps {
         ACTIVE.remove();
     }
 
-    static void tap(String name, Tensor t) {
+    public static void tap(String name, Tensor t) {
         Map<String, float[]> m = ACTIVE.get();
         if (m != null && !m.containsKey(name)) {
             m.put(name, t.toArray());

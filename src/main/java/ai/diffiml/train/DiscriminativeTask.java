@@ -6,7 +6,7 @@ import ai.diffiml.io.Checkpoint;
 import ai.diffiml.io.SegFormerCheckpoint;
 import ai.diffiml.io.importers.ImportedWeights;
 import ai.diffiml.io.importers.WeightImport;
-import ai.diffiml.model.SegFormer;
+import ai.diffiml.model.segformer.SegFormer;
 import ai.diffiml.nn.Module;
 import ai.diffiml.optim.AdamW;
 import ai.diffiml.tensor.Tensor;

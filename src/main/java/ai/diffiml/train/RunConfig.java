@@ -1,8 +1,8 @@
 package ai.diffiml.train;
 
 import ai.diffiml.data.AugmentationPreset;
-import ai.diffiml.model.ModelConfig;
-import ai.diffiml.model.SegFormer;
+import ai.diffiml.model.diffiml.ModelConfig;
+import ai.diffiml.model.segformer.SegFormer;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;

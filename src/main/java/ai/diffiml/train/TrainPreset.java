@@ -38,8 +38,8 @@ public enum TrainPreset {
      * @param calibrateLatents use the LightVAE's measured latent scale (1 / std without a teacher) instead of the SD
      *     VAE's 0.18215 ({@link VaeTrainer.Calibration})
      * @param auxAnchor the x0-prediction is anchored at the latent of the auxiliary head's map
-     *     ({@link ai.diffiml.model.DiffIml#anchor})
-     * @param anchorForm how the anchored prediction is formed ({@link ai.diffiml.model.AnchorForm})
+     *     ({@link ai.diffiml.model.diffiml.DiffIml#anchor})
+     * @param anchorForm how the anchored prediction is formed ({@link ai.diffiml.model.diffiml.AnchorForm})
      * @param auxDetail the auxiliary head also reads the noise stem's full-resolution features
      * @param weightedLatents the mask-latent MSE weighs cells by their tampered pixels, as the BCE does
      * @param pixelWeight weight of the segmentation loss on the decoded x0-prediction

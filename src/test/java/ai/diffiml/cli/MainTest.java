@@ -7,7 +7,7 @@ import ai.diffiml.backend.Backends;
 import ai.diffiml.backend.Device;
 import ai.diffiml.backend.Native;
 import ai.diffiml.cli.CliExpectations.Run;
-import ai.diffiml.model.ModelConfig;
+import ai.diffiml.model.diffiml.ModelConfig;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.PrintWriter;

@@ -160,7 +160,7 @@ class TrainCommandTest {
         assertEquals(5f, c.model().auxWeight());
         assertEquals(2f, c.model().auxPosWeight());
         assertTrue(c.model().auxAnchor());
-        assertEquals(ai.diffiml.model.AnchorForm.RESIDUAL, c.model().anchorFormKind());
+        assertEquals(ai.diffiml.model.diffiml.AnchorForm.RESIDUAL, c.model().anchorFormKind());
         assertTrue(c.model().auxDetail());
         assertTrue(c.model().weightedLatents());
         assertEquals(1f, c.model().pixelWeight());
@@ -174,7 +174,7 @@ class TrainCommandTest {
                 .readTree(a.dir().resolve("vae").resolve(VaeTrainer.SUMMARY_FILE).toFile()).get("latent_scale")
                 .asDouble();
         assertEquals(scale, c.model().latentScale());
-        assertNotEquals(ai.diffiml.model.LightVae.LATENT_SCALE, scale);
+        assertNotEquals(ai.diffiml.model.diffiml.LightVae.LATENT_SCALE, scale);
         assertEquals(scale, Checkpoint.readMeta(a.last()).config().latentScale());
         assertTrue(whole.out().matches("(?s).*baselines  every pixel tampered F1 0\\.\\d{4}; centred prior F1"
                 + " 0\\.\\d{4}, AUC 0\\.\\d{4}.*"), whole::toString);

@@ -1,6 +1,6 @@
 package ai.diffiml.io;
 
-import ai.diffiml.model.ModelConfigs;
+import ai.diffiml.model.diffiml.ModelConfigs;
 import ai.diffiml.testing.FuzzFiles;
 import com.code_intelligence.jazzer.junit.FuzzTest;
 import java.io.IOException;

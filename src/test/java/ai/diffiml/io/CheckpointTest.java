@@ -7,9 +7,9 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.diffiml.backend.Device;
-import ai.diffiml.model.DiffIml;
-import ai.diffiml.model.ModelConfig;
-import ai.diffiml.model.ModelConfigs;
+import ai.diffiml.model.diffiml.DiffIml;
+import ai.diffiml.model.diffiml.ModelConfig;
+import ai.diffiml.model.diffiml.ModelConfigs;
 import ai.diffiml.optim.AdamW;
 import ai.diffiml.tensor.Tensor;
 import ai.diffiml.testing.Rand;

@@ -8,8 +8,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import ai.diffiml.backend.Device;
 import ai.diffiml.io.importers.ImportedWeights;
 import ai.diffiml.io.importers.WeightImport;
-import ai.diffiml.model.MitVariant;
 import ai.diffiml.model.diffforensics.DiffForensics;
+import ai.diffiml.model.mit.MitVariant;
 import ai.diffiml.tensor.Scope;
 import ai.diffiml.tensor.Tensor;
 import ai.diffiml.testing.Rand;
@@ -70,8 +70,8 @@ class DiffForensicsCheckpointTest {
                     .toString()) && !e.getMessage().contains("\n"), e.getMessage());
         }
         Path seg = dir.resolve("seg");
-        try (ai.diffiml.model.SegFormer m = new ai.diffiml.model.SegFormer(SegFormerCheckpointTest.CONFIG,
-                Device.CPU)) {
+        try (ai.diffiml.model.segformer.SegFormer m = new ai.diffiml.model.segformer.SegFormer(
+                SegFormerCheckpointTest.CONFIG, Device.CPU)) {
             SegFormerCheckpoint.save(seg, m, null, Checkpoint.Progress.of(0, 0));
         }
         WeightFileException e = assertThrows(WeightFileException.class,

@@ -10,7 +10,7 @@ import ai.diffiml.backend.Device;
 import ai.diffiml.io.PickleWriter.OrderedDict;
 import ai.diffiml.io.PickleWriter.Storage;
 import ai.diffiml.io.PickleWriter.TensorRef;
-import ai.diffiml.model.SdVaeEncoder;
+import ai.diffiml.model.diffiml.SdVaeEncoder;
 import ai.diffiml.nn.Init;
 import ai.diffiml.tensor.Scope;
 import ai.diffiml.tensor.Tensor;

@@ -6,8 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.diffiml.backend.Device;
-import ai.diffiml.model.DiffIml;
-import ai.diffiml.model.SegFormer;
+import ai.diffiml.model.diffiml.DiffIml;
+import ai.diffiml.model.segformer.SegFormer;
 import ai.diffiml.optim.AdamW;
 import ai.diffiml.tensor.Tensor;
 import ai.diffiml.testing.Rand;

@@ -12,7 +12,7 @@ import ai.diffiml.data.Preprocess;
 import ai.diffiml.data.UnreadableImageException;
 import ai.diffiml.io.Checkpoint;
 import ai.diffiml.io.WeightFileException;
-import ai.diffiml.model.DiffIml;
+import ai.diffiml.model.diffiml.DiffIml;
 import ai.diffiml.tensor.Scope;
 import ai.diffiml.tensor.Tensor;
 import java.awt.image.BufferedImage;

@@ -8,6 +8,8 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import ai.diffiml.backend.Device;
 import ai.diffiml.data.Preprocess;
+import ai.diffiml.model.diffiml.DiffIml;
+import ai.diffiml.model.diffiml.ModelConfig;
 import ai.diffiml.nn.Init;
 import ai.diffiml.tensor.Scope;
 import ai.diffiml.tensor.Tensor;

@@ -7,9 +7,9 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.diffiml.backend.Device;
-import ai.diffiml.model.AnchorForm;
-import ai.diffiml.model.DiffIml;
-import ai.diffiml.model.ModelConfig;
+import ai.diffiml.model.diffiml.AnchorForm;
+import ai.diffiml.model.diffiml.DiffIml;
+import ai.diffiml.model.diffiml.ModelConfig;
 import ai.diffiml.tensor.Tensor;
 import ai.diffiml.testing.RectangleBatches;
 import com.fasterxml.jackson.databind.JsonNode;

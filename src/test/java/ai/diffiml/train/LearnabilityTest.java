@@ -4,9 +4,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.diffiml.backend.Device;
 import ai.diffiml.data.Batch;
-import ai.diffiml.model.LightVae;
-import ai.diffiml.model.ModelConfig;
-import ai.diffiml.model.SegFormer;
+import ai.diffiml.model.diffiml.LightVae;
+import ai.diffiml.model.diffiml.ModelConfig;
+import ai.diffiml.model.segformer.SegFormer;
 import ai.diffiml.nn.Init;
 import ai.diffiml.tensor.Scope;
 import ai.diffiml.tensor.Tensor;

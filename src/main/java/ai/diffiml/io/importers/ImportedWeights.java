@@ -1,7 +1,7 @@
 package ai.diffiml.io.importers;
 
 import ai.diffiml.io.LoadedTensor;
-import ai.diffiml.model.MitVariant;
+import ai.diffiml.model.mit.MitVariant;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
@@ -12,7 +12,7 @@ import java.util.Map;
  *
  * @param file the file they came from
  * @param source which key layout the file used
- * @param part which part of a {@link ai.diffiml.model.DiffIml} the tensors fill
+ * @param part which part of a {@link ai.diffiml.model.diffiml.DiffIml} the tensors fill
  * @param encoderVariant the Mix Transformer variant the encoder tensors have the shapes of; null when the part holds
  *     no encoder
  * @param tensors the tensors under our names ({@code segformer.encoder.*}, {@code cond.*}, {@code unet.*},

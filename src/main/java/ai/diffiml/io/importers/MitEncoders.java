@@ -2,7 +2,7 @@ package ai.diffiml.io.importers;
 
 import ai.diffiml.io.LoadedTensor;
 import ai.diffiml.io.WeightFileException;
-import ai.diffiml.model.MitVariant;
+import ai.diffiml.model.mit.MitVariant;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.HashSet;

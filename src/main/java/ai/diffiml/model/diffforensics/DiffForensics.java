@@ -2,11 +2,11 @@ package ai.diffiml.model.diffforensics;
 
 import ai.diffiml.autograd.GradMode;
 import ai.diffiml.backend.Device;
-import ai.diffiml.model.DenoisingUnet;
-import ai.diffiml.model.MitVariant;
-import ai.diffiml.model.MixTransformer;
-import ai.diffiml.model.ModelConfig;
 import ai.diffiml.model.NoiseStem;
+import ai.diffiml.model.diffiml.DenoisingUnet;
+import ai.diffiml.model.diffiml.ModelConfig;
+import ai.diffiml.model.mit.MitVariant;
+import ai.diffiml.model.mit.MixTransformer;
 import ai.diffiml.nn.Container;
 import ai.diffiml.nn.Conv2d;
 import ai.diffiml.nn.GroupNorm;

@@ -1,4 +1,4 @@
-package ai.diffiml.model;
+package ai.diffiml.model.diffiml;
 
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -6,6 +6,7 @@ import ai.diffiml.autograd.GradMode;
 import ai.diffiml.autograd.Tape;
 import ai.diffiml.backend.Device;
 import ai.diffiml.diffusion.ErrorPrior;
+import ai.diffiml.model.Taps;
 import ai.diffiml.ops.Activations;
 import ai.diffiml.ops.Arithmetic;
 import ai.diffiml.ops.Layout;

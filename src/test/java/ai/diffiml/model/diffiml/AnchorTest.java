@@ -1,4 +1,4 @@
-package ai.diffiml.model;
+package ai.diffiml.model.diffiml;
 
 import static ai.diffiml.testing.Close.assertClose;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.diffiml.autograd.GradMode;
 import ai.diffiml.backend.Device;
+import ai.diffiml.model.NoiseStem;
 import ai.diffiml.ops.Layout;
 import ai.diffiml.tensor.Scope;
 import ai.diffiml.tensor.Tensor;

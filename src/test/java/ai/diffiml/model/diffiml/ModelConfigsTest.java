@@ -1,4 +1,4 @@
-package ai.diffiml.model;
+package ai.diffiml.model.diffiml;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;

@@ -1,4 +1,4 @@
-package ai.diffiml.model;
+package ai.diffiml.model.diffiml;
 
 import ai.diffiml.autograd.GradMode;
 import ai.diffiml.backend.Device;

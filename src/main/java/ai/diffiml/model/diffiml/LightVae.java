@@ -1,4 +1,4 @@
-package ai.diffiml.model;
+package ai.diffiml.model.diffiml;
 
 import ai.diffiml.backend.Device;
 import ai.diffiml.nn.BatchNorm2d;

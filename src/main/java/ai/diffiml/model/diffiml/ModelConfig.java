@@ -1,4 +1,7 @@
-package ai.diffiml.model;
+package ai.diffiml.model.diffiml;
+
+import ai.diffiml.model.NoiseStem;
+import ai.diffiml.model.mit.MitVariant;
 
 /**
  * Everything that fixes a DiffIML model's shape and its diffusion settings; saved with every checkpoint.
@@ -21,7 +24,8 @@ package ai.diffiml.model;
  * @param noiseStem the encoder's forensic noise stem ({@link NoiseStem.Kind} label: none, srm, srm+bayar); absent
  *     (null) in configs written before it existed, read as none
  * @param auxWeight weight of the auxiliary segmentation loss on the condition feature (BCE with
- *     {@code auxPosWeight} + Dice over tampered images, {@link SegmentationLoss}); 0 = no auxiliary head (the paper)
+ *     {@code auxPosWeight} + Dice over tampered images, {@link ai.diffiml.model.SegmentationLoss}); 0 = no auxiliary
+ *     head (the paper)
  * @param auxPosWeight BCE weight of tampered pixels in the auxiliary loss
  * @param latentScale the factor between LightVAE encoder outputs and diffusion latents: the SD VAE's 0.18215 for
  *     the release's and distilled VAEs, 1 / std of the latents for a LightVAE trained here without a teacher

@@ -1,4 +1,4 @@
-package ai.diffiml.model;
+package ai.diffiml.model.diffiml;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.DeserializationFeature;

@@ -1,6 +1,7 @@
-package ai.diffiml.model;
+package ai.diffiml.model.diffiml;
 
 import ai.diffiml.backend.Device;
+import ai.diffiml.model.Taps;
 import ai.diffiml.nn.Container;
 import ai.diffiml.nn.Conv2d;
 import ai.diffiml.nn.GroupNorm;

@@ -1,4 +1,4 @@
-package ai.diffiml.model;
+package ai.diffiml.model.diffiml;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -6,10 +6,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.diffiml.autograd.GradMode;
 import ai.diffiml.backend.Device;
-import ai.diffiml.model.ModelCounts.Kind;
-import ai.diffiml.model.ModelCounts.Layer;
-import ai.diffiml.model.ModelCounts.Part;
-import ai.diffiml.model.ModelCounts.PartCount;
+import ai.diffiml.model.diffiml.ModelCounts.Kind;
+import ai.diffiml.model.diffiml.ModelCounts.Layer;
+import ai.diffiml.model.diffiml.ModelCounts.Part;
+import ai.diffiml.model.diffiml.ModelCounts.PartCount;
 import ai.diffiml.nn.Conv2d;
 import ai.diffiml.nn.ConvTranspose2d;
 import ai.diffiml.nn.Linear;

@@ -1,7 +1,14 @@
-package ai.diffiml.model;
+package ai.diffiml.model.segformer;
 
 import ai.diffiml.autograd.GradMode;
 import ai.diffiml.backend.Device;
+import ai.diffiml.model.DiceLoss;
+import ai.diffiml.model.NoiseStem;
+import ai.diffiml.model.SegmentationLoss;
+import ai.diffiml.model.TokenMaps;
+import ai.diffiml.model.diffiml.ModelConfig;
+import ai.diffiml.model.mit.MitVariant;
+import ai.diffiml.model.mit.MixTransformer;
 import ai.diffiml.nn.BatchNorm2d;
 import ai.diffiml.nn.Container;
 import ai.diffiml.nn.Conv2d;
@@ -17,7 +24,7 @@ import ai.diffiml.ops.Resize;
 import ai.diffiml.tensor.Tensor;
 
 /**
- * The discriminative baseline of the paper: the same Mix Transformer encoder as {@link DiffIml} with SegFormer's
+ * The discriminative baseline of the paper: the same Mix Transformer encoder as DiffIML with SegFormer's
  * all-MLP decode head, predicting one channel of tampering logits. Head (HuggingFace {@code SegformerDecodeHead}):
  * per stage a linear layer to a common width D on the tokens, bilinear resize (align_corners false) to the 1/4 grid,
  * concat [c4, c3, c2, c1], 1x1 fuse conv (no bias), BatchNorm, ReLU, 1x1 classifier conv to 1 channel; the logits

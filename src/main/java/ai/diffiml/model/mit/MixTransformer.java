@@ -1,6 +1,8 @@
-package ai.diffiml.model;
+package ai.diffiml.model.mit;
 
 import ai.diffiml.backend.Device;
+import ai.diffiml.model.Taps;
+import ai.diffiml.model.TokenMaps;
 import ai.diffiml.nn.Container;
 import ai.diffiml.nn.Conv2d;
 import ai.diffiml.nn.Init;
@@ -89,8 +91,8 @@ public final class MixTransformer extends Module {
     }
 
     /**
-     * {@link #forward(Tensor)} with {@code extraEmbedding} [B, C_0, H/4, W/4] (a {@link NoiseStem}'s; null for none)
-     * added to the first patch embedding's conv output before its LayerNorm.
+     * {@link #forward(Tensor)} with {@code extraEmbedding} [B, C_0, H/4, W/4] (a {@link ai.diffiml.model.NoiseStem}'s;
+     * null for none) added to the first patch embedding's conv output before its LayerNorm.
      */
     public Tensor[] forward(Tensor image, Tensor extraEmbedding) {
         Tensor[] stages = new Tensor[4];

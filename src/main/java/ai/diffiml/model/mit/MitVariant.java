@@ -1,4 +1,4 @@
-package ai.diffiml.model;
+package ai.diffiml.model.mit;
 
 import java.util.Arrays;
 

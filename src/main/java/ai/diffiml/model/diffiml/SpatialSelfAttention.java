@@ -1,6 +1,7 @@
-package ai.diffiml.model;
+package ai.diffiml.model.diffiml;
 
 import ai.diffiml.backend.Device;
+import ai.diffiml.model.TokenMaps;
 import ai.diffiml.nn.GroupNorm;
 import ai.diffiml.nn.Init;
 import ai.diffiml.nn.Linear;

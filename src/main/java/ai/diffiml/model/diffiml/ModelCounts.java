@@ -1,6 +1,7 @@
-package ai.diffiml.model;
+package ai.diffiml.model.diffiml;
 
 import ai.diffiml.backend.Device;
+import ai.diffiml.model.mit.MitVariant;
 import ai.diffiml.nn.Module;
 import java.util.ArrayList;
 import java.util.Collections;

@@ -1,4 +1,4 @@
-package ai.diffiml.model;
+package ai.diffiml.model.diffiml;
 
 import ai.diffiml.autograd.GradMode;
 import ai.diffiml.autograd.OpProfile;
@@ -6,6 +6,10 @@ import ai.diffiml.backend.Device;
 import ai.diffiml.diffusion.Ddim;
 import ai.diffiml.diffusion.ErrorPrior;
 import ai.diffiml.diffusion.NoiseSchedule;
+import ai.diffiml.model.NoiseStem;
+import ai.diffiml.model.SegmentationLoss;
+import ai.diffiml.model.mit.MitVariant;
+import ai.diffiml.model.mit.MixTransformer;
 import ai.diffiml.nn.Container;
 import ai.diffiml.nn.Conv2d;
 import ai.diffiml.nn.Init;

@@ -1,4 +1,4 @@
-package ai.diffiml.model;
+package ai.diffiml.model.segformer;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.diffiml.autograd.Tape;
 import ai.diffiml.backend.Device;
+import ai.diffiml.model.DiceLoss;
 import ai.diffiml.optim.AdamW;
 import ai.diffiml.tensor.Scope;
 import ai.diffiml.tensor.Tensor;
