@@ -3,8 +3,7 @@ package ai.diffiml.model.diffforensics;
 import ai.diffiml.autograd.GradMode;
 import ai.diffiml.backend.Device;
 import ai.diffiml.model.NoiseStem;
-import ai.diffiml.model.diffiml.DenoisingUnet;
-import ai.diffiml.model.diffiml.ModelConfig;
+import ai.diffiml.model.TimeEmbeddings;
 import ai.diffiml.model.mit.MitVariant;
 import ai.diffiml.model.mit.MixTransformer;
 import ai.diffiml.nn.Container;
@@ -107,9 +106,8 @@ public final class DiffForensics extends Module {
          * 0.7 / 0.3.
          */
         public static Config paper(String variant, int resolution) {
-            ModelConfig p = ModelConfig.paper();
-            return new Config(variant, resolution, 64, p.blockEps(), p.embedEps(), p.dropPath(), null, 1000, 5, 2f,
-                    0.5f, 0.7f, 0.3f);
+            return new Config(variant, resolution, 64, MixTransformer.PAPER_BLOCK_EPS, MixTransformer.PAPER_EMBED_EPS,
+                    MixTransformer.PAPER_DROP_PATH, null, 1000, 5, 2f, 0.5f, 0.7f, 0.3f);
         }
 
         public MitVariant mitVariant() {
@@ -171,7 +169,7 @@ public final class DiffForensics extends Module {
         NoiseStem.Kind kind = NoiseStem.Kind.parse(config.noiseStem());
         stem = kind == NoiseStem.Kind.NONE ? null : child("noise_stem", new NoiseStem(device, kind, dims[0]));
         Container timeEmbedding = child("time_embedding", new Container());
-        time1 = timeEmbedding.add("linear_1", new Linear(device, DenoisingUnet.TIME_DIM, temb, true));
+        time1 = timeEmbedding.add("linear_1", new Linear(device, TimeEmbeddings.DIM, temb, true));
         time2 = timeEmbedding.add("linear_2", new Linear(device, temb, temb, true));
         Container decoder = child("decoder", new Container());
         bottleneck = decoder.add("bottleneck", new DecoderBlock(device, dims[3], 4 * d, temb));
@@ -274,7 +272,7 @@ public final class DiffForensics extends Module {
 
     /** Sinusoidal embedding of one timestep per image through the two-layer MLP: [B, 4D]. */
     Tensor timeEmbedding(int[] t) {
-        Tensor s = Tensor.of(device, DenoisingUnet.sinusoid(t), t.length, DenoisingUnet.TIME_DIM);
+        Tensor s = Tensor.of(device, TimeEmbeddings.sinusoid(t), t.length, TimeEmbeddings.DIM);
         return time2.forward(Activations.silu(time1.forward(s)));
     }
 

@@ -2,6 +2,7 @@ package ai.diffiml.model.diffiml;
 
 import ai.diffiml.backend.Device;
 import ai.diffiml.model.Taps;
+import ai.diffiml.model.TimeEmbeddings;
 import ai.diffiml.nn.Container;
 import ai.diffiml.nn.Conv2d;
 import ai.diffiml.nn.GroupNorm;
@@ -24,7 +25,8 @@ import java.util.Deque;
 
  */
 public final class DenoisingUnet extends Module {
-    public static final int TIME_DIM = 128;
+    /** Width of the sinusoidal timestep embedding ({@link TimeEmbeddings#DIM}). */
+    public static final int TIME_DIM = TimeEmbeddings.DIM;
     public static final int GROUPS = 32;
     public static final float EPS = 1e-5f;
     /** Mid-block attention head size (heads = width / 8). */
@@ -85,26 +87,9 @@ public final class DenoisingUnet extends Module {
         convOut.namedParameters().values().forEach(p -> p.fill(0f));
     }
 
-    /** Sinusoidal embedding [B, 128] in [cos | sin] order, frequencies exp(-ln(10000) i / 64). */
-    public static float[] sinusoid(int[] t) {
-        int half = TIME_DIM / 2;
-        float[] e = new float[t.length * TIME_DIM];
-        for (int b = 0; b < t.length; b++) {
-            for (int i = 0; i < half; i++) {
-                // The argument in float32 steps, as diffusers computes it (exponent, exp, product with t): at t ~ 1000
-                // a different rounding of the argument moves cos/sin by up to ~5e-5.
-                float exponent = (float) -Math.log(10000.0) * i / half;
-                float arg = t[b] * (float) Math.exp(exponent);
-                e[b * TIME_DIM + i] = (float) Math.cos(arg);
-                e[b * TIME_DIM + half + i] = (float) Math.sin(arg);
-            }
-        }
-        return e;
-    }
-
     /** The time-embedding MLP output [B, 4*ch]. */
     public Tensor timeEmbedding(int[] t, Device device) {
-        Tensor s = Tensor.of(device, sinusoid(t), t.length, TIME_DIM);
+        Tensor s = Tensor.of(device, TimeEmbeddings.sinusoid(t), t.length, TIME_DIM);
         return time2.forward(Activations.silu(time1.forward(s)));
     }
 

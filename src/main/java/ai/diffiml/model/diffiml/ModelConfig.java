@@ -2,6 +2,7 @@ package ai.diffiml.model.diffiml;
 
 import ai.diffiml.model.NoiseStem;
 import ai.diffiml.model.mit.MitVariant;
+import ai.diffiml.model.mit.MixTransformer;
 
 /**
  * Everything that fixes a DiffIML model's shape and its diffusion settings; saved with every checkpoint.
@@ -102,7 +103,8 @@ public record ModelConfig(String variant, int resolution, int condChannels, int 
 
     /** The paper's model: MiT-b3 at 512 px, width 128, 8 DDIM steps, ensemble 5, gamma 0.1, lambda 0.2. */
     public static ModelConfig paper() {
-        return new ModelConfig("b3", 512, 128, 128, 4, 32, 1e-6f, 1e-5f, 0.1, 1000, 8, 5, 0.1f, 0.2f, true);
+        return new ModelConfig("b3", 512, 128, 128, 4, 32, MixTransformer.PAPER_BLOCK_EPS,
+                MixTransformer.PAPER_EMBED_EPS, MixTransformer.PAPER_DROP_PATH, 1000, 8, 5, 0.1f, 0.2f, true);
     }
 
     public ModelConfig withVariant(String v) {

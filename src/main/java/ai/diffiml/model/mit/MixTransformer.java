@@ -28,6 +28,12 @@ public final class MixTransformer extends Module {
     private final ModuleList<LayerNorm> stageNorms = child("layer_norm", new ModuleList<>());
     /** Standard deviation of the original initialisation of every linear layer. */
     static final double LINEAR_STD = 0.02;
+    /** The paper configs' {@code blockEps}: LayerNorm eps of the blocks and stage norms (every family's preset). */
+    public static final float PAPER_BLOCK_EPS = 1e-6f;
+    /** The paper configs' {@code embedEps}: LayerNorm eps of the patch-embedding and reduction norms. */
+    public static final float PAPER_EMBED_EPS = 1e-5f;
+    /** The paper configs' stochastic-depth rate while training. */
+    public static final double PAPER_DROP_PATH = 0.1;
     private long dropPathSeed;
     private long forwardCount;
 

@@ -6,7 +6,6 @@ import ai.diffiml.model.DiceLoss;
 import ai.diffiml.model.NoiseStem;
 import ai.diffiml.model.SegmentationLoss;
 import ai.diffiml.model.TokenMaps;
-import ai.diffiml.model.diffiml.ModelConfig;
 import ai.diffiml.model.mit.MitVariant;
 import ai.diffiml.model.mit.MixTransformer;
 import ai.diffiml.nn.BatchNorm2d;
@@ -80,14 +79,14 @@ public final class SegFormer extends Module {
         }
 
         /**
-         * SegFormer's head width for the variant, the encoder settings of {@link ModelConfig#paper()} (eps,
-         * drop-path 0.1) and BCE + 1 x Dice.
+         * SegFormer's head width for the variant, the paper's encoder settings ({@link MixTransformer#PAPER_BLOCK_EPS}
+         * and the others, as DiffIML's paper config: eps, drop-path 0.1) and BCE + 1 x Dice.
          */
         public static Config of(String variant, int resolution) {
             MitVariant v = MitVariant.parse(variant);
-            ModelConfig p = ModelConfig.paper();
             int width = v == MitVariant.B0 || v == MitVariant.B1 ? 256 : 768;
-            return new Config(variant, resolution, width, p.blockEps(), p.embedEps(), p.dropPath(), 1f);
+            return new Config(variant, resolution, width, MixTransformer.PAPER_BLOCK_EPS,
+                    MixTransformer.PAPER_EMBED_EPS, MixTransformer.PAPER_DROP_PATH, 1f);
         }
 
         public MitVariant mitVariant() {
