@@ -178,7 +178,7 @@ final class DiffForensicsTraining {
                 try (DiffForensicsTask task = r != null ? (DiffForensicsTask) r.task()
                         : DiffForensicsTask.create(part.model(), Stage.PRETRAIN, dev, seed, encoderWeights)) {
                     double before = val == null ? Double.NaN : heldOut(task, val, dev, seed);
-                    Trainer.Result result = runner.run(new Trainer(task, source, null, s, stage1, dev),
+                    Trainer.Result result = runner.run(new Trainer(task, source, null, s, stage1, dev).validatedElsewhere(),
                             r != null ? r.start().from(stage1.last()) : Trainer.Start.fresh());
                     double after = val == null ? Double.NaN : heldOut(task, val, dev, seed);
                     out.printf(Locale.ROOT, "stage 1    pretraining (denoising, encoder frozen): %d steps, this session"

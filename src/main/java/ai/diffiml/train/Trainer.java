@@ -134,6 +134,7 @@ public final class Trainer {
 
     private Listener listener = r -> {};
     private int maxBadSteps = DEFAULT_MAX_BAD_STEPS;
+    private boolean validationElsewhere;
     private volatile boolean stopRequested;
 
     /**
@@ -168,6 +169,15 @@ public final class Trainer {
         return this;
     }
 
+    /**
+     * Says that this run has no validation data by design (its caller measures it another way, e.g. DiffForensics'
+     * pretraining): no WARN line about the missing validation.
+     */
+    public Trainer validatedElsewhere() {
+        this.validationElsewhere = true;
+        return this;
+    }
+
     /** Asks the loop to stop after the current step, writing {@code last/}; safe from any thread. */
     public void requestStop() {
         stopRequested = true;
@@ -199,7 +209,7 @@ public final class Trainer {
             LOG.info("steps 1..{}: auxiliary warm-up (the encoder and its auxiliary head train alone; the diffusion"
                     + " objective starts at step {})", warmup, warmup + 1);
         }
-        if (validation == null) {
+        if (validation == null && !validationElsewhere) {
             LOG.warn("no validation data: no validation pixel F1 and no best checkpoint in this run");
         }
         Files.createDirectories(run.dir());
