@@ -337,6 +337,13 @@ public final class ImageFiles {
         } catch (IOException | RuntimeException e) {
             String why = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
             throw new UnreadableImageException(file, damaged + " (" + why.lines().findFirst().orElse("") + ")", e);
+        } catch (OutOfMemoryError e) {
+            // javax.imageio's TIFF reader allocates a strip's declared byte count before reading it (found by
+            // fuzzing: 300 bytes declaring a 4 GB strip). The one allocation that failed is the decoder's own, so
+            // the heap is intact and the file is refused like any other corrupt one.
+            throw new UnreadableImageException(file, damaged + " (the decoder asked for more memory than the"
+                    + " JVM's heap holds: a declared size larger than the file; " + Runtime.getRuntime().maxMemory()
+                    / (1 << 20) + " MiB heap)");
         }
     }
 
