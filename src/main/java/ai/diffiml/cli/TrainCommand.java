@@ -368,10 +368,11 @@ public final class TrainCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--pos-weight paper is the discriminative baseline's paper loss; the"
                     + " auxiliary head needs auto or a number");
         }
-        ModelConfig model = diffusion ? ModelConfig.paper().withVariant(v).withResolution(res)
+        ModelConfig paperModel = ModelConfig.paper();
+        ModelConfig model = diffusion ? paperModel.withVariant(v).withResolution(res)
                 .withTraining(stem, aux, fixedPos == null ? 1f : fixedPos, lambda, l.clipSample())
                 .withAnchor(anchored, form, detail).withWeightedLatents(weighted).withPixelWeight(pixel)
-                .withPriorRate(priorRate != null ? priorRate : ModelConfig.paper().priorRate()) : null;
+                .withPriorRate(priorRate != null ? priorRate : paperModel.priorRate()) : null;
         SegFormer.Config seg = diffusion ? null : SegFormer.Config.of(v, res).withNoiseStem(stem);
         double stage1Lr = vaeLr != null ? vaeLr : l.vaeLr();
         if (!(stage1Lr > 0) || !Double.isFinite(stage1Lr)) {
@@ -383,13 +384,14 @@ public final class TrainCommand implements Callable<Integer> {
         if (b < 1) {
             throw new IllegalArgumentException("--batch must be >= 1, got " + b);
         }
-        TrainSettings settings = new TrainSettings(epochs != null ? epochs : preset.epochs,
+        int runEpochs = epochs != null ? epochs : preset.epochs;
+        TrainSettings settings = new TrainSettings(runEpochs,
                 lr != null ? lr : preset.lr, warmupEpochs != null ? warmupEpochs : preset.warmupEpochs,
                 weightDecay, clipGrad, seed, checkpointEvery, valSteps != null ? valSteps : preset.valSteps,
                 valEnsemble != null ? valEnsemble : preset.valEnsemble, timeLimitSeconds(),
                 lrFloor != null ? lrFloor : l.lrFloor(), lrScales, valSubset != null ? valSubset : l.valSubset(),
                 diffusion && aux > 0 ? (auxWarmupEpochs != null ? auxWarmupEpochs
-                        : l.auxWarmupShare() * (epochs != null ? epochs : preset.epochs)) : 0.0);
+                        : l.auxWarmupShare() * runEpochs) : 0.0);
         int stage1Epochs = vaeEpochs != null ? vaeEpochs : preset.vaeEpochs;
         AugmentationPreset augmentation = augment != null ? augment : preset.augmentation;
         if (!diffusion && (vae != null || teacher != null || vaeEpochs != null || valSteps != null

@@ -179,8 +179,8 @@ public final class DiffusionTask implements Task {
         Device d = images.device();
         Tensor xi = Tensor.of(d, DiffIml.gaussian(Seeds.of(seed, Seeds.PRIOR_NOISE, step), shape), shape);
         Tensor eps = Tensor.of(d, DiffIml.gaussian(Seeds.of(seed, Seeds.NOISE, step), shape), shape);
-        Map<String, Tensor> terms = new LinkedHashMap<>();
         DiffIml.Loss l = model.loss(images, batch.masks(), batch.edges(), t, xi, eps);
+        Map<String, Tensor> terms = new LinkedHashMap<>();
         terms.put("loss_mask", l.mask());
         terms.put("loss_edge", l.edge());
         if (l.aux() != null) {

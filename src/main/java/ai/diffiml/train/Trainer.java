@@ -234,6 +234,7 @@ public final class Trainer {
         final LrSchedule schedule;
         final long begin = System.nanoTime();
         final double elapsedBefore;
+        final long firstStep;
         long step;
         int epoch, index;
         double bestF1;
@@ -241,7 +242,6 @@ public final class Trainer {
         long savedAt = -1;
         long images;
         double trainSeconds;
-        long stepsThisSession;
         double lastLoss = Double.NaN, lastLr;
         PixelF1.Summary lastVal;
         double lastImageAuc = Double.NaN;
@@ -256,6 +256,7 @@ public final class Trainer {
             this.schedule = schedule;
             this.elapsedBefore = start.elapsedSeconds();
             this.step = start.step();
+            this.firstStep = start.step();
             this.epoch = start.epoch();
             this.index = start.batchIndex();
             this.bestF1 = start.bestValF1();
@@ -357,7 +358,6 @@ public final class Trainer {
             step++;
             images += batchSize;
             trainSeconds += seconds;
-            stepsThisSession++;
             lastLr = lr;
             skipped = bad;
             if (bad == null) {
@@ -555,9 +555,10 @@ public final class Trainer {
         private Result finish(boolean stopped, ProgressReporter progress) throws IOException {
             double seconds = (System.nanoTime() - begin) / 1e9;
             progress.close();
-            if (ai.diffiml.autograd.OpProfile.enabled() && stepsThisSession > 0) {
+            long steps = step - firstStep;
+            if (ai.diffiml.autograd.OpProfile.enabled() && steps > 0) {
                 LOG.info("op profile of the training steps (-Ddiffiml.profile=true), per step:\n{}",
-                        ai.diffiml.autograd.OpProfile.report((int) stepsThisSession));
+                        ai.diffiml.autograd.OpProfile.report((int) steps));
             }
             try {
                 CurvePlot.write(run.metrics(), run.curves(), task.head());

@@ -187,9 +187,20 @@ public final class DiffIml extends Module {
         OpProfile.label("encoder");
         Condition c = conditioning(image);
         OpProfile.label("unet");
-        Condition used = conditionOrder == null ? c : new Condition(permuteBatch(c.feature(), conditionOrder),
-                c.detail() == null ? null : permuteBatch(c.detail(), conditionOrder));
-        Tensor out = denoise(yT, t, used.feature(), anchor(used, image.dim(2), image.dim(3)));
+        int h = image.dim(2), w = image.dim(3);
+        Tensor logits = auxLogits(c, h, w); // the auxiliary loss's, and the anchor's unless conditions are shuffled
+        Tensor anchor;
+        Tensor feature;
+        if (conditionOrder == null) {
+            anchor = anchorOf(logits);
+            feature = c.feature();
+        } else {
+            Condition used = new Condition(permuteBatch(c.feature(), conditionOrder),
+                    c.detail() == null ? null : permuteBatch(c.detail(), conditionOrder));
+            anchor = anchor(used, h, w);
+            feature = used.feature();
+        }
+        Tensor out = denoise(yT, t, feature, anchor);
         OpProfile.label("losses");
         int lc = config.latentChannels();
         Tensor maskLoss = maskLatentLoss(Layout.slice(out, 1, 0, lc), Layout.slice(y0, 1, 0, lc), mask01);
@@ -197,8 +208,8 @@ public final class DiffIml extends Module {
         Tensor total = Arithmetic.add(Arithmetic.scale(maskLoss, config.segWeight()),
                 Arithmetic.scale(edgeLoss, 1f - config.segWeight()));
         SegmentationLoss.Terms aux = null;
-        if (auxHead != null) {
-            aux = SegmentationLoss.of(auxLogits(c, image.dim(2), image.dim(3)), mask01, config.auxPosWeight(), 1f);
+        if (logits != null) {
+            aux = auxiliaryTerms(logits, mask01);
             total = Arithmetic.add(total, Arithmetic.scale(aux.total(), config.auxWeight()));
         }
         SegmentationLoss.Terms pixel = null;
@@ -221,11 +232,15 @@ public final class DiffIml extends Module {
         if (auxHead == null) {
             throw new IllegalStateException("auxiliaryLoss: this model has no auxiliary head (auxWeight 0)");
         }
-        Condition c = conditioning(image);
-        SegmentationLoss.Terms aux = SegmentationLoss.of(auxLogits(c, image.dim(2), image.dim(3)), mask01,
-                config.auxPosWeight(), 1f);
+        SegmentationLoss.Terms aux = auxiliaryTerms(auxLogits(conditioning(image), image.dim(2), image.dim(3)),
+                mask01);
         Tensor zero = Tensor.full(image.device(), 0f, 1);
         return new Loss(Arithmetic.scale(aux.total(), config.auxWeight()), zero, zero, aux, null);
+    }
+
+    /** The auxiliary segmentation loss (weighted BCE + Dice, unweighted by auxWeight) of the head's logits. */
+    private SegmentationLoss.Terms auxiliaryTerms(Tensor logits, Tensor mask01) {
+        return SegmentationLoss.of(logits, mask01, config.auxPosWeight(), 1f);
     }
 
     /**
@@ -320,10 +335,14 @@ public final class DiffIml extends Module {
      * something worse (0.318 against 0.352). Null without an anchor.
      */
     public Tensor anchor(Condition condition, int height, int width) {
+        return config.auxAnchor() ? anchorOf(auxLogits(condition, height, width)) : null;
+    }
+
+    /** {@link #anchor} from the auxiliary head's logits already computed (null when the config has no anchor). */
+    private Tensor anchorOf(Tensor logits) {
         if (!config.auxAnchor()) {
             return null;
         }
-        Tensor logits = auxLogits(condition, height, width);
         Tensor z;
         if (config.anchorFormKind() == AnchorForm.RESIDUAL) {
             try (GradMode.Guard g = GradMode.disabled()) {
