@@ -4,6 +4,7 @@ import ai.diffiml.autograd.GradMode;
 import ai.diffiml.backend.Device;
 import ai.diffiml.model.NoiseStem;
 import ai.diffiml.model.TimeEmbeddings;
+import ai.diffiml.model.TimeResBlock;
 import ai.diffiml.model.mit.MitVariant;
 import ai.diffiml.model.mit.MixTransformer;
 import ai.diffiml.nn.Container;
@@ -151,8 +152,8 @@ public final class DiffForensics extends Module {
     private final MixTransformer encoder;
     private final NoiseStem stem;
     private final Linear time1, time2;
-    private final DecoderBlock bottleneck;
-    private final ModuleList<DecoderBlock> blocks;
+    private final TimeResBlock bottleneck;
+    private final ModuleList<TimeResBlock> blocks;
     private final Conv2d noiseProj, noiseConv, segHead;
     private final ModuleList<Conv2d> edgeHeads;
     private final Linear clsHead;
@@ -172,11 +173,11 @@ public final class DiffForensics extends Module {
         time1 = timeEmbedding.add("linear_1", new Linear(device, TimeEmbeddings.DIM, temb, true));
         time2 = timeEmbedding.add("linear_2", new Linear(device, temb, temb, true));
         Container decoder = child("decoder", new Container());
-        bottleneck = decoder.add("bottleneck", new DecoderBlock(device, dims[3], 4 * d, temb));
+        bottleneck = decoder.add("bottleneck", decoderBlock(device, dims[3], 4 * d, temb));
         blocks = decoder.add("blocks", new ModuleList<>());
-        blocks.add(new DecoderBlock(device, 4 * d + dims[2], 4 * d, temb));
-        blocks.add(new DecoderBlock(device, 4 * d + dims[1], 2 * d, temb));
-        blocks.add(new DecoderBlock(device, 2 * d + dims[0], d, temb));
+        blocks.add(decoderBlock(device, 4 * d + dims[2], 4 * d, temb));
+        blocks.add(decoderBlock(device, 4 * d + dims[1], 2 * d, temb));
+        blocks.add(decoderBlock(device, 2 * d + dims[0], d, temb));
         Container noise = child("noise_head", new Container());
         noiseProj = noise.add("proj", new Conv2d(device, d, NOISE_FEATURES, 1, 1, 0, 1, true));
         noiseConv = noise.add("conv", new Conv2d(device, NOISE_FEATURES + 3, 3, 3, 1, 1, 1, true));
@@ -204,7 +205,7 @@ public final class DiffForensics extends Module {
         time1.init(init);
         time2.init(init);
         bottleneck.init(init);
-        for (DecoderBlock b : blocks.items()) {
+        for (TimeResBlock b : blocks.items()) {
             b.init(init);
         }
         noiseProj.init(init);
@@ -376,40 +377,11 @@ public final class DiffForensics extends Module {
         }
     }
 
-    /** GN, SiLU, conv3x3, + Linear(SiLU(temb)), GN, SiLU, conv3x3, plus the 1x1 shortcut. */
-    static final class DecoderBlock extends Module {
-        private final GroupNorm norm1, norm2;
-        private final Conv2d conv1, conv2, shortcut;
-        private final Linear timeProj;
-
-        DecoderBlock(Device device, int in, int out, int temb) {
-            norm1 = child("norm1", new GroupNorm(device, groupsFor(in), in, NORM_EPS));
-            conv1 = child("conv1", new Conv2d(device, in, out, 3, 1, 1, 1, true));
-            timeProj = child("time_emb_proj", new Linear(device, temb, out, true));
-            norm2 = child("norm2", new GroupNorm(device, GROUPS, out, NORM_EPS));
-            conv2 = child("conv2", new Conv2d(device, out, out, 3, 1, 1, 1, true));
-            shortcut = in != out ? child("conv_shortcut", new Conv2d(device, in, out, 1, 1, 0, 1, true)) : null;
-        }
-
-        /** {@value #GROUPS} groups where they divide the channels (encoder widths such as 160 do), else 1. */
-        private static int groupsFor(int channels) {
-            return channels % GROUPS == 0 ? GROUPS : 1;
-        }
-
-        void init(Init init) {
-            conv1.init(init);
-            conv2.init(init);
-            timeProj.init(init);
-            if (shortcut != null) {
-                shortcut.init(init);
-            }
-        }
-
-        Tensor forward(Tensor x, Tensor temb) {
-            Tensor h = conv1.forward(Activations.silu(norm1.forward(x)));
-            h = Arithmetic.addLeading(h, timeProj.forward(Activations.silu(temb)), 2);
-            h = conv2.forward(Activations.silu(norm2.forward(h)));
-            return Arithmetic.add(shortcut != null ? shortcut.forward(x) : x, h);
-        }
+    /**
+     * A decoder block; its input norm has {@value #GROUPS} groups where they divide the channels (encoder widths such
+     * as 160 do), else 1.
+     */
+    private static TimeResBlock decoderBlock(Device device, int in, int out, int temb) {
+        return new TimeResBlock(device, in, out, temb, in % GROUPS == 0 ? GROUPS : 1, GROUPS, NORM_EPS);
     }
 }

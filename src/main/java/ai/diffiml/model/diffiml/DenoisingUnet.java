@@ -3,6 +3,7 @@ package ai.diffiml.model.diffiml;
 import ai.diffiml.backend.Device;
 import ai.diffiml.model.Taps;
 import ai.diffiml.model.TimeEmbeddings;
+import ai.diffiml.model.TimeResBlock;
 import ai.diffiml.nn.Container;
 import ai.diffiml.nn.Conv2d;
 import ai.diffiml.nn.GroupNorm;
@@ -11,7 +12,6 @@ import ai.diffiml.nn.Linear;
 import ai.diffiml.nn.Module;
 import ai.diffiml.nn.ModuleList;
 import ai.diffiml.ops.Activations;
-import ai.diffiml.ops.Arithmetic;
 import ai.diffiml.ops.CapturedCall;
 import ai.diffiml.ops.Layout;
 import ai.diffiml.tensor.Tensor;
@@ -35,7 +35,7 @@ public final class DenoisingUnet extends Module {
     private final int ch;
     private final Linear time1, time2;
     private final Conv2d convIn, concat, convOut;
-    private final ModuleList<ResnetBlock> down, midResnets, up;
+    private final ModuleList<TimeResBlock> down, midResnets, up;
     private final SpatialSelfAttention midAttention;
     private final GroupNorm normOut;
     /** When set (CUDA inference), the calls after the time embedding replay a CUDA graph per shape. */
@@ -51,18 +51,18 @@ public final class DenoisingUnet extends Module {
         concat = child("concat", new Conv2d(device, ch + condChannels, ch, 3, 1, 1, 1, false));
         down = child("down_blocks", new Container()).add("0", new Container()).add("resnets", new ModuleList<>());
         for (int i = 0; i < 2; i++) {
-            down.add(new ResnetBlock(device, ch, ch, temb));
+            down.add(new TimeResBlock(device, ch, ch, temb, GROUPS, GROUPS, EPS));
         }
         Container mid = child("mid_block", new Container());
         midAttention = mid.add("attentions", new ModuleList<SpatialSelfAttention>())
                 .add(new SpatialSelfAttention(device, ch, ch / HEAD_DIM, GROUPS, EPS));
         midResnets = mid.add("resnets", new ModuleList<>());
         for (int i = 0; i < 2; i++) {
-            midResnets.add(new ResnetBlock(device, ch, ch, temb));
+            midResnets.add(new TimeResBlock(device, ch, ch, temb, GROUPS, GROUPS, EPS));
         }
         up = child("up_blocks", new Container()).add("0", new Container()).add("resnets", new ModuleList<>());
         for (int i = 0; i < 3; i++) {
-            up.add(new ResnetBlock(device, 2 * ch, ch, temb));
+            up.add(new TimeResBlock(device, 2 * ch, ch, temb, GROUPS, GROUPS, EPS));
         }
         normOut = child("conv_norm_out", new GroupNorm(device, GROUPS, ch, EPS));
         convOut = child("conv_out", new Conv2d(device, ch, 2 * latentChannels, 3, 1, 1, 1, true));
@@ -74,8 +74,8 @@ public final class DenoisingUnet extends Module {
         convIn.init(init);
         concat.init(init);
         convOut.init(init);
-        for (ModuleList<ResnetBlock> list : java.util.List.of(down, midResnets, up)) {
-            for (ResnetBlock r : list.items()) {
+        for (ModuleList<TimeResBlock> list : java.util.List.of(down, midResnets, up)) {
+            for (TimeResBlock r : list.items()) {
                 r.init(init);
             }
         }
@@ -125,7 +125,7 @@ public final class DenoisingUnet extends Module {
         Tensor h = concat.forward(Layout.concat(1, convIn.forward(yT), cond));
         Deque<Tensor> skips = new ArrayDeque<>();
         skips.push(h);
-        for (ResnetBlock r : down.items()) {
+        for (TimeResBlock r : down.items()) {
             h = r.forward(h, temb);
             skips.push(h);
         }
@@ -134,7 +134,7 @@ public final class DenoisingUnet extends Module {
         h = midAttention.forward(h);
         Taps.tap("unet.mid_attn_out", h);
         h = midResnets.get(1).forward(h, temb);
-        for (ResnetBlock r : up.items()) {
+        for (TimeResBlock r : up.items()) {
             h = r.forward(Layout.concat(1, h, skips.pop()), temb);
         }
         return convOut.forward(Activations.silu(normOut.forward(h)));
@@ -144,37 +144,5 @@ public final class DenoisingUnet extends Module {
     public void close() {
         useCudaGraphs(false);
         super.close();
-    }
-
-    /** GN -> SiLU -> conv3x3 -> + Linear(SiLU(temb)) -> GN -> SiLU -> conv3x3, plus the (1x1 conv) shortcut. */
-    static final class ResnetBlock extends Module {
-        private final GroupNorm norm1, norm2;
-        private final Conv2d conv1, conv2, shortcut;
-        private final Linear timeProj;
-
-        ResnetBlock(Device device, int in, int out, int temb) {
-            norm1 = child("norm1", new GroupNorm(device, GROUPS, in, EPS));
-            conv1 = child("conv1", new Conv2d(device, in, out, 3, 1, 1, 1, true));
-            timeProj = child("time_emb_proj", new Linear(device, temb, out, true));
-            norm2 = child("norm2", new GroupNorm(device, GROUPS, out, EPS));
-            conv2 = child("conv2", new Conv2d(device, out, out, 3, 1, 1, 1, true));
-            shortcut = in != out ? child("conv_shortcut", new Conv2d(device, in, out, 1, 1, 0, 1, true)) : null;
-        }
-
-        void init(Init init) {
-            conv1.init(init);
-            conv2.init(init);
-            timeProj.init(init);
-            if (shortcut != null) {
-                shortcut.init(init);
-            }
-        }
-
-        Tensor forward(Tensor x, Tensor temb) {
-            Tensor h = conv1.forward(Activations.silu(norm1.forward(x)));
-            h = Arithmetic.addLeading(h, timeProj.forward(Activations.silu(temb)), 2);
-            h = conv2.forward(Activations.silu(norm2.forward(h)));
-            return Arithmetic.add(shortcut != null ? shortcut.forward(x) : x, h);
-        }
     }
 }
