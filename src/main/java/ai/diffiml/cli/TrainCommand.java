@@ -233,6 +233,25 @@ public final class TrainCommand implements Callable<Integer> {
                     + " to the latent MSE; 0: none (diffusion head). Default: the preset's (default 1, paper 0).")
     private Float pixelWeight;
 
+    @Option(names = "--guess-share", paramLabel = "<p>",
+            description = "Share of training samples (0..1) whose noisy latent is built around the model's own first"
+                    + " DDIM guess instead of the clean latent, so the UNet learns to correct the chain's guesses"
+                    + " rather than to read noise as evidence (diffusion head; needs --aux-anchor). Default: the"
+                    + " preset's (default 1, paper 0).")
+    private Float guessShare;
+
+    @Option(names = "--detach-condition", negatable = true,
+            description = "Stop the diffusion objective's gradient at the condition feature: the encoder learns"
+                    + " from the auxiliary loss alone, the UNet learns to read what it gives (diffusion head; needs"
+                    + " --aux-weight > 0). Default: the preset's (default on, paper off).")
+    private Boolean detachCondition;
+
+    @Option(names = "--aux-fine", negatable = true,
+            description = "The auxiliary head (and so the anchor) adds a read-out of the encoder's stages at 1/4"
+                    + " resolution, as SegFormer's decoder has it, to its read-out of the 1/8 condition feature"
+                    + " (diffusion head; needs --aux-weight > 0). Default: the preset's (default on, paper off).")
+    private Boolean auxFine;
+
     @Option(names = "--seg-weight", paramLabel = "<lambda>",
             description = "Mask-latent share of the diffusion objective (the edge latent gets 1 - lambda)."
                     + " Default: the preset's (default 0.5, paper 0.2).")
@@ -334,10 +353,11 @@ public final class TrainCommand implements Callable<Integer> {
         }
         if (!diffusion && (auxWeight != null || segWeight != null || auxAnchor != null || anchorForm != null
                 || auxDetail != null || weightedLatents != null || pixelWeight != null || auxWarmupEpochs != null
-                || priorRate != null)) {
+                || priorRate != null || guessShare != null
+                || detachCondition != null || auxFine != null)) {
             throw new IllegalArgumentException("--aux-weight, --seg-weight, --aux-anchor, --anchor-form,"
-                    + " --aux-detail, --weighted-latents, --pixel-weight, --aux-warmup-epochs and --prior-rate belong"
-                    + " to the diffusion head");
+                    + " --aux-detail, --weighted-latents, --pixel-weight, --guess-share, --detach-condition,"
+                    + " --aux-fine, --aux-warmup-epochs and --prior-rate belong to the diffusion head");
         }
         if (priorRate != null && !(priorRate >= 0 && priorRate <= 10)) {
             throw new IllegalArgumentException("--prior-rate must be in [0, 10], got " + priorRate);
@@ -354,6 +374,23 @@ public final class TrainCommand implements Callable<Integer> {
         if (auxDetail != null && auxDetail && (!(aux > 0) || stem.equals("none"))) {
             throw new IllegalArgumentException("--aux-detail needs the auxiliary head (--aux-weight > 0) and a noise"
                     + " stem (--noise-stem srm or srm+bayar)");
+        }
+        float guesses = guessShare != null ? guessShare : l.guessShare();
+        if (!(guesses >= 0 && guesses <= 1)) {
+            throw new IllegalArgumentException("--guess-share must be in [0, 1], got " + guesses);
+        }
+        if (guesses > 0 && !anchored) {
+            throw new IllegalArgumentException("--guess-share needs --aux-anchor (the guess is formed around the"
+                    + " anchor)");
+        }
+        boolean detached = diffusion && (detachCondition != null ? detachCondition : l.detachCondition()) && aux > 0;
+        if (detachCondition != null && detachCondition && !(aux > 0)) {
+            throw new IllegalArgumentException("--detach-condition needs the auxiliary head (--aux-weight > 0): the"
+                    + " encoder would not learn at all");
+        }
+        boolean fine = diffusion && (auxFine != null ? auxFine : l.auxFine()) && aux > 0;
+        if (auxFine != null && auxFine && !(aux > 0)) {
+            throw new IllegalArgumentException("--aux-fine needs the auxiliary head (--aux-weight > 0)");
         }
         boolean weighted = diffusion && (weightedLatents != null ? weightedLatents : l.weightedLatents());
         float pixel = pixelWeight != null ? pixelWeight : l.pixelWeight();
@@ -372,6 +409,7 @@ public final class TrainCommand implements Callable<Integer> {
         ModelConfig model = diffusion ? paperModel.withVariant(v).withResolution(res)
                 .withTraining(stem, aux, fixedPos == null ? 1f : fixedPos, lambda, l.clipSample())
                 .withAnchor(anchored, form, detail).withWeightedLatents(weighted).withPixelWeight(pixel)
+                .withGuessShare(guesses).withDetachedCondition(detached).withAuxFine(fine)
                 .withPriorRate(priorRate != null ? priorRate : paperModel.priorRate()) : null;
         SegFormer.Config seg = diffusion ? null : SegFormer.Config.of(v, res).withNoiseStem(stem);
         double stage1Lr = vaeLr != null ? vaeLr : l.vaeLr();
@@ -477,7 +515,8 @@ public final class TrainCommand implements Callable<Integer> {
     /** Options of DiffIML (and its baseline) that a DiffForensics run refuses. */
     private static final List<String> DIFFIML_OPTIONS = List.of("--head", "--vae", "--vae-epochs", "--teacher",
             "--aux-weight", "--aux-anchor", "--seg-weight", "--vae-lr", "--val-steps", "--val-ensemble", "--anchor-form",
-            "--aux-detail", "--weighted-latents", "--pixel-weight", "--aux-warmup-epochs", "--prior-rate");
+            "--aux-detail", "--weighted-latents", "--pixel-weight", "--aux-warmup-epochs", "--prior-rate",
+            "--guess-share", "--detach-condition", "--aux-fine");
 
     private List<String> matched(List<String> names) {
         return names.stream().filter(n -> spec.commandLine().getParseResult().hasMatchedOption(n)).toList();

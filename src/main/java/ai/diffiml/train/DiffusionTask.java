@@ -174,12 +174,20 @@ public final class DiffusionTask implements Task {
         for (int i = 0; i < b; i++) {
             t[i] = r.nextInt(c.trainSteps());
         }
+        // Drawn after the timesteps, so runs without guesses see the same t as before.
+        boolean[] guessed = null;
+        if (c.guessShare() > 0) {
+            guessed = new boolean[b];
+            for (int i = 0; i < b; i++) {
+                guessed[i] = r.nextDouble() < c.guessShare();
+            }
+        }
         Tensor images = batch.images();
         int[] shape = {b, 2 * c.latentChannels(), images.dim(2) / 8, images.dim(3) / 8};
         Device d = images.device();
         Tensor xi = Tensor.of(d, DiffIml.gaussian(Seeds.of(seed, Seeds.PRIOR_NOISE, step), shape), shape);
         Tensor eps = Tensor.of(d, DiffIml.gaussian(Seeds.of(seed, Seeds.NOISE, step), shape), shape);
-        DiffIml.Loss l = model.loss(images, batch.masks(), batch.edges(), t, xi, eps);
+        DiffIml.Loss l = model.loss(images, batch.masks(), batch.edges(), t, xi, eps, null, guessed);
         Map<String, Tensor> terms = new LinkedHashMap<>();
         terms.put("loss_mask", l.mask());
         terms.put("loss_edge", l.edge());

@@ -18,9 +18,11 @@ import java.util.Locale;
  */
 public enum TrainPreset {
     DEFAULT("b0", 128, 8, 3, 1, 8, 1, 3e-4, 0.3, AugmentationPreset.GEOMETRIC,
-            new Learnability("srm", 5f, true, 0.5f, false, 1e-3, 0.1, 64, true, true, "residual", true, true, 1f, 0)),
+            new Learnability("srm", 5f, true, 0.5f, false, 1e-3, 0.1, 64, true, true, "residual", true, true, 1f, 0,
+                    1f, true, true)),
     PAPER("b3", 512, 16, 200, 40, 8, 5, 1e-4, 2, AugmentationPreset.PAPER,
-            new Learnability("none", 0f, false, 0.2f, true, 1e-4, 0, 0, false, false, "gated", false, false, 0f, 0));
+            new Learnability("none", 0f, false, 0.2f, true, 1e-4, 0, 0, false, false, "gated", false, false, 0f, 0,
+                    0f, false, false));
 
     /**
      * The settings that decide whether a short run learns (issue: the default run must localize), each a flag of
@@ -45,11 +47,16 @@ public enum TrainPreset {
      * @param pixelWeight weight of the segmentation loss on the decoded x0-prediction
      * @param auxWarmupShare the share of the run's epochs at its start in which the encoder and its auxiliary head
      *     train alone ({@link TrainSettings#auxWarmupEpochs}; a share, so that {@code --epochs} keeps the balance)
+     * @param guessShare the share of training samples noised around the model's own first DDIM guess
+     *     ({@link ai.diffiml.model.diffiml.DiffIml#loss})
+     * @param detachCondition the diffusion objective does not train the encoder (only the auxiliary loss does)
+     * @param auxFine the auxiliary head adds a read-out of the encoder at 1/4 resolution
+     *     ({@link ai.diffiml.model.diffiml.FineReadout})
      */
     public record Learnability(String noiseStem, float auxWeight, boolean fairLoss, float segWeight,
             boolean clipSample, double vaeLr, double lrFloor, int valSubset, boolean calibrateLatents,
             boolean auxAnchor, String anchorForm, boolean auxDetail, boolean weightedLatents, float pixelWeight,
-            double auxWarmupShare) {}
+            double auxWarmupShare, float guessShare, boolean detachCondition, boolean auxFine) {}
 
     public final String variant;
     public final int resolution;

@@ -164,6 +164,9 @@ class TrainCommandTest {
         assertTrue(c.model().auxDetail());
         assertTrue(c.model().weightedLatents());
         assertEquals(1f, c.model().pixelWeight());
+        assertEquals(1f, c.model().guessShare());
+        assertTrue(c.model().detachCondition());
+        assertTrue(c.model().auxFine());
         assertEquals(0.5f, c.model().segWeight());
         assertFalse(c.model().clipSample());
         assertEquals(0.1, c.train().lrFloor());
@@ -250,6 +253,16 @@ class TrainCommandTest {
         Run noAux = run("train", "--data", "x", "--aux-weight", "0", "--aux-warmup-epochs", "1", "--device", "cpu");
         assertEquals(2, noAux.exit(), noAux::toString);
         assertTrue(noAux.err().contains("--aux-warmup-epochs needs the auxiliary head"), noAux::toString);
+        Run share = run("train", "--data", "x", "--guess-share", "1.5", "--device", "cpu");
+        assertEquals(2, share.exit(), share::toString);
+        assertTrue(share.err().contains("--guess-share must be in [0, 1], got 1.5"), share::toString);
+        Run unanchored = run("train", "--data", "x", "--guess-share", "0.5", "--no-aux-anchor", "--device", "cpu");
+        assertEquals(2, unanchored.exit(), unanchored::toString);
+        assertTrue(unanchored.err().contains("--guess-share needs --aux-anchor"), unanchored::toString);
+        Run segGuess = run("train", "--data", "x", "--head", "discriminative", "--guess-share", "0.5", "--device",
+                "cpu");
+        assertEquals(2, segGuess.exit(), segGuess::toString);
+        assertTrue(segGuess.err().contains("belong to the diffusion head"), segGuess::toString);
         assertTrue(r.out().contains("positive weight"), r::toString); // --pos-weight auto, the default
         assertEquals("srm", RunConfig.read(f.config()).segformer().noiseStem());
         assertTrue(RunConfig.read(f.config()).segformer().posWeight() >= 1f);

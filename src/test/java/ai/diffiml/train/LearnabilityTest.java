@@ -57,8 +57,27 @@ class LearnabilityTest {
 
     @Test
     void diffusionHeadLearnsANoiseLevelRegionAndUsesTheImage() throws IOException {
-        ModelConfig config = new ModelConfig("b0", RES, 32, 32, 4, 8, 1e-6f, 1e-5f, 0, 1000, 4, 1, 0.1f, 0.5f,
+        diffusionHeadLearns("diffusion head", plainDiffusion());
+    }
+
+    /**
+     * The default preset's mechanisms: the anchored residual prediction, the stem and 1/4 read-outs, the UNet
+     * trained on its own guesses, the encoder through the auxiliary head alone.
+     */
+    @Test
+    void diffusionHeadWithTheDefaultPresetsMechanismsLearnsANoiseLevelRegionAndUsesTheImage() throws IOException {
+        diffusionHeadLearns("diffusion head, default mechanisms", plainDiffusion()
+                .withAnchor(true, ai.diffiml.model.diffiml.AnchorForm.RESIDUAL, true).withWeightedLatents(true)
+                .withPixelWeight(1f).withAuxFine(true).withGuessShare(1f).withDetachedCondition(true));
+    }
+
+    private static ModelConfig plainDiffusion() {
+        return new ModelConfig("b0", RES, 32, 32, 4, 8, 1e-6f, 1e-5f, 0, 1000, 4, 1, 0.1f, 0.5f,
                 false).withTraining("srm", 1f, 2f, 0.5f, false);
+    }
+
+    private void diffusionHeadLearns(String label, ModelConfig model) throws IOException {
+        ModelConfig config = model;
         Path vaeDir = dir.resolve("vae");
         VaeTrainer.Result vae;
         try (NoiseLevelBatches data = train(); LightVae light = new LightVae(Device.CPU, 8, 4)) {
@@ -79,7 +98,7 @@ class LearnabilityTest {
             Map<String, Double> diag = diagnostics(task);
             String what = "held-out pixel AUC " + before + " -> " + after + " in " + r.steps() + " steps;"
                     + " diagnostics before " + diagBefore + ", after " + diag;
-            System.out.println("learnability, diffusion head: " + what);
+            System.out.println("learnability, " + label + ": " + what);
             assertTrue(before < 0.75, "untrained already separates the region: " + what);
             assertTrue(after > 0.9, what);
             double high = diag.get("loss_t875"), shuffled = diag.get("loss_t875_shuffled");

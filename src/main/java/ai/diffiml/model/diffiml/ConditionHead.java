@@ -38,13 +38,31 @@ public final class ConditionHead extends Module {
 
     /** Condition feature [B, channels, H/8, W/8] from the four encoder stages. */
     public Tensor forward(Tensor[] stages) {
-        int h = stages[1].dim(2), w = stages[1].dim(3);
+        return fuse(project(stages));
+    }
+
+    /** Each stage's 1x1 projection to {@code channels}, at the stage's own resolution (1/4 .. 1/32), c1 first. */
+    public Tensor[] project(Tensor[] stages) {
+        Tensor[] out = new Tensor[4];
+        for (int i = 0; i < 4; i++) {
+            out[i] = linear[i].forward(stages[i]);
+        }
+        return out;
+    }
+
+    /** The condition feature from {@link #project}'s maps. */
+    public Tensor fuse(Tensor[] projections) {
+        return Activations.relu(fuseNorm.forward(fuse.forward(stacked(projections, projections[1].dim(2),
+                projections[1].dim(3)))));
+    }
+
+    /** The projections resized to h x w and concatenated [c4, c3, c2, c1]: the deepest first, as the release does. */
+    public static Tensor stacked(Tensor[] projections, int h, int w) {
         Tensor[] parts = new Tensor[4];
         for (int i = 0; i < 4; i++) {
-            Tensor c = linear[i].forward(stages[i]);
-            // [c4, c3, c2, c1]: the deepest stage first, as the release concatenates.
+            Tensor c = projections[i];
             parts[3 - i] = c.dim(2) == h && c.dim(3) == w ? c : Resize.bilinear(c, h, w);
         }
-        return Activations.relu(fuseNorm.forward(fuse.forward(Layout.concat(1, parts))));
+        return Layout.concat(1, parts);
     }
 }

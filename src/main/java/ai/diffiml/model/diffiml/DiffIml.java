@@ -43,6 +43,7 @@ public final class DiffIml extends Module {
     private final NoiseStem stem;
     private final Conv2d auxHead;
     private final Conv2d auxDetail;
+    private final FineReadout auxFine;
 
     /**
      * The training loss and its terms (each a one-element tensor); {@code aux} is the auxiliary segmentation loss
@@ -53,12 +54,19 @@ public final class DiffIml extends Module {
     /**
      * What the encoder computes once per image: the condition feature F [B, condChannels, H/8, W/8] the UNet reads,
      * and, when the config's auxiliary head reads the noise stem ({@link ModelConfig#auxDetail}), the stem's
-     * full-resolution features [B, {@value NoiseStem#WIDTH}, H, W] (else null).
+     * full-resolution features [B, {@value NoiseStem#WIDTH}, H, W] (else null), and with {@link ModelConfig#auxFine}
+     * the fine read-out's logits [B, 1, H/4, W/4] (else null).
      */
-    public record Condition(Tensor feature, Tensor detail) {
+    public record Condition(Tensor feature, Tensor detail, Tensor fine) {
         /** A condition without detail features (for models whose auxiliary head reads F alone). */
         public static Condition of(Tensor feature) {
-            return new Condition(feature, null);
+            return new Condition(feature, null, null);
+        }
+
+        /** The condition of the images {@code order[0]}, {@code order[1]}, ... of this batch. */
+        Condition permuted(int[] order) {
+            return new Condition(permuteBatch(feature, order), detail == null ? null : permuteBatch(detail, order),
+                    fine == null ? null : permuteBatch(fine, order));
         }
     }
 
@@ -79,6 +87,7 @@ public final class DiffIml extends Module {
         // ModelConfig guarantees the stem and the head exist when auxDetail is set.
         auxDetail = config.auxDetail()
                 ? child("aux_detail", new Conv2d(device, NoiseStem.WIDTH, 1, 1, 1, 0, 1, true)) : null;
+        auxFine = config.auxFine() ? child("aux_fine", new FineReadout(device, 4 * config.condChannels())) : null;
         schedule = new NoiseSchedule(config.trainSteps(), 1e-4, 2e-2);
     }
 
@@ -98,6 +107,9 @@ public final class DiffIml extends Module {
         }
         if (auxDetail != null) {
             auxDetail.init(init);
+        }
+        if (auxFine != null) {
+            auxFine.init(init);
         }
         if (config.auxAnchor()) {
             unet.zeroOutput(); // the prediction starts at its anchor
@@ -144,14 +156,20 @@ public final class DiffIml extends Module {
         return conditioning(image).feature();
     }
 
-    /** {@link #condition} and, where the auxiliary head reads them, the noise stem's full-resolution features. */
+    /**
+     * {@link #condition} and, where the auxiliary head reads them, the noise stem's full-resolution features and the
+     * fine read-out's logits.
+     */
     public Condition conditioning(Tensor image) {
-        if (stem == null) {
-            return Condition.of(cond.forward(encoder.forward(image, null)));
+        Tensor hidden = stem == null ? null : stem.hidden(image);
+        Tensor[] projections = cond.project(encoder.forward(image, stem == null ? null : stem.project(hidden)));
+        Tensor f = cond.fuse(projections);
+        Tensor fineLogits = null;
+        if (auxFine != null) {
+            fineLogits = auxFine.forward(ConditionHead.stacked(projections, projections[0].dim(2),
+                    projections[0].dim(3)));
         }
-        Tensor hidden = stem.hidden(image);
-        Tensor f = cond.forward(encoder.forward(image, stem.project(hidden)));
-        return new Condition(f, auxDetail != null ? hidden : null);
+        return new Condition(f, auxDetail != null ? hidden : null, fineLogits);
     }
 
     /** Clean latents [B, 2*latent, H/8, W/8] = [enc(2 mask - 1) | enc(2 edge - 1)]; the VAE is frozen here. */
@@ -182,6 +200,21 @@ public final class DiffIml extends Module {
      */
     public Loss loss(Tensor image, Tensor mask01, Tensor edge01, int[] t, Tensor xi, Tensor eps,
             int[] conditionOrder) {
+        return loss(image, mask01, edge01, t, xi, eps, conditionOrder, null);
+    }
+
+    /**
+     * {@link #loss(Tensor, Tensor, Tensor, int[], Tensor, Tensor, int[])} where the samples with {@code guessed[i]}
+     * (null: none) are noised around the model's own guess instead of the clean latent y0 (the target stays y0):
+     * the x0-prediction of the first DDIM step from pure noise {@code eps}, as sampling makes it, so
+     * y_t = sqrt(abar_t) (guess + gamma xi) + sqrt(1 - abar_t) eps. Why: while sampling, y_t never holds the clean
+     * latent but the chain's earlier guess (and, DDIM being deterministic, about the same noise eps at every step);
+     * a UNet trained only on clean latents reads the noise in y_t as evidence and turns its guess into a sample of a
+     * broad posterior (measured: the x0 of successive steps fell from F1 0.345 to 0.243). Trained on its guesses it
+     * learns to correct them. The guess is not differentiated.
+     */
+    public Loss loss(Tensor image, Tensor mask01, Tensor edge01, int[] t, Tensor xi, Tensor eps,
+            int[] conditionOrder, boolean[] guessed) {
         Tensor y0 = targetLatents(mask01, edge01);
         Tensor yT = ErrorPrior.noise(schedule, y0, xi, eps, t, config.priorRate());
         OpProfile.label("encoder");
@@ -195,10 +228,18 @@ public final class DiffIml extends Module {
             anchor = anchorOf(logits);
             feature = c.feature();
         } else {
-            Condition used = new Condition(permuteBatch(c.feature(), conditionOrder),
-                    c.detail() == null ? null : permuteBatch(c.detail(), conditionOrder));
+            Condition used = c.permuted(conditionOrder);
             anchor = anchor(used, h, w);
             feature = used.feature();
+        }
+        if (config.detachCondition()) {
+            // The UNet reads F as a constant: the encoder learns from the auxiliary loss alone.
+            try (GradMode.Guard g = GradMode.disabled()) {
+                feature = feature.copy();
+            }
+        }
+        if (guessed != null) {
+            yT = noisedAroundGuess(yT, t, xi, eps, feature, anchor, guessed);
         }
         Tensor out = denoise(yT, t, feature, anchor);
         OpProfile.label("losses");
@@ -221,6 +262,50 @@ public final class DiffIml extends Module {
         }
         OpProfile.label(null);
         return new Loss(total, maskLoss, edgeLoss, aux, pixel);
+    }
+
+    /** {@code yT} with the rows of {@code guessed} replaced by the noised guess ({@link #loss} with guesses). */
+    Tensor noisedAroundGuess(Tensor yT, int[] t, Tensor xi, Tensor eps, Tensor feature, Tensor anchor,
+            boolean[] guessed) {
+        if (guessed.length != t.length) {
+            throw new IllegalArgumentException("loss: " + guessed.length + " guess flags for a batch of " + t.length);
+        }
+        int n = 0;
+        for (boolean g : guessed) {
+            n += g ? 1 : 0;
+        }
+        if (n == 0) {
+            return yT;
+        }
+        int[] rows = new int[n];
+        int[] tRows = new int[n];
+        int first = new Ddim(schedule, config.sampleSteps(), config.clipSample()).timesteps()[0];
+        for (int i = 0, k = 0; i < guessed.length; i++) {
+            if (guessed[i]) {
+                tRows[k] = t[i];
+                rows[k++] = i;
+            }
+        }
+        try (GradMode.Guard g = GradMode.disabled()) {
+            Tensor noise = permuteBatch(eps, rows);
+            int[] tFirst = new int[n];
+            java.util.Arrays.fill(tFirst, first);
+            Tensor guess = denoise(noise, tFirst, permuteBatch(feature, rows),
+                    anchor == null ? null : permuteBatch(anchor, rows));
+            if (config.clipSample()) {
+                float[] v = guess.toArray();
+                for (int i = 0; i < v.length; i++) {
+                    v[i] = Math.max(-1f, Math.min(1f, v[i]));
+                }
+                guess = Tensor.of(guess.device(), v, guess.shape());
+            }
+            Tensor noised = ErrorPrior.noise(schedule, guess, permuteBatch(xi, rows), noise, tRows, config.priorRate());
+            Tensor[] out = new Tensor[t.length];
+            for (int i = 0, k = 0; i < t.length; i++) {
+                out[i] = guessed[i] ? Layout.slice(noised, 0, k++, 1) : Layout.slice(yT, 0, i, 1);
+            }
+            return Layout.concat(0, out);
+        }
     }
 
     /**
@@ -368,6 +453,13 @@ public final class DiffIml extends Module {
             return null;
         }
         Tensor up = Resize.bilinear(auxHead.forward(condition.feature()), height, width);
+        if (auxFine != null) {
+            if (condition.fine() == null) {
+                throw new IllegalArgumentException("auxLogits: this model's auxiliary head reads the encoder at 1/4;"
+                        + " pass the Condition from conditioning(image)");
+            }
+            up = Arithmetic.add(up, Resize.bilinear(condition.fine(), height, width));
+        }
         if (auxDetail == null) {
             return up;
         }

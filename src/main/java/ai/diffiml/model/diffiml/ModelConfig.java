@@ -40,11 +40,20 @@ import ai.diffiml.model.mit.MixTransformer;
  *     tampered pixels, as the BCE weighs pixels ({@link DiffIml#maskLatentLoss}); false: plain MSE (the paper)
  * @param pixelWeight weight of a segmentation loss (the auxiliary head's: weighted BCE + Dice) on the decoded
  *     x0-prediction, next to the latent MSE ({@link DiffIml#loss}); 0: none (the paper)
+ * @param guessShare the share of training samples whose noisy latent is built around the model's own first DDIM
+ *     guess instead of the clean latent ({@link DiffIml#loss}; needs {@code auxAnchor}); 0: none (the paper)
+ * @param detachCondition the diffusion objective's gradient stops at the condition feature, so the encoder learns
+ *     from the auxiliary loss alone and the UNet learns to read it (needs {@code auxWeight > 0}); false: the
+ *     diffusion objective trains the encoder too (the paper)
+ * @param auxFine the auxiliary head adds a read-out of the encoder stages at 1/4 resolution ({@link FineReadout};
+ *     needs {@code auxWeight > 0}); false: it reads the 1/8 condition feature (and the stem) alone
  */
 public record ModelConfig(String variant, int resolution, int condChannels, int unetChannels, int latentChannels,
         int vaeBase, float blockEps, float embedEps, double dropPath, int trainSteps, int sampleSteps, int ensemble,
         float priorRate, float segWeight, boolean clipSample, String noiseStem, Float auxWeight, Float auxPosWeight,
-        Float latentScale, Boolean auxAnchor, String anchorForm, Boolean auxDetail, Boolean weightedLatents, Float pixelWeight) {
+        Float latentScale, Boolean auxAnchor, String anchorForm, Boolean auxDetail, Boolean weightedLatents,
+        Float pixelWeight, Float guessShare, Boolean detachCondition,
+        Boolean auxFine) {
 
     /** A config without noise stem and auxiliary loss, at the SD VAE's latent scale (the paper's model). */
     public ModelConfig(String variant, int resolution, int condChannels, int unetChannels, int latentChannels,
@@ -52,16 +61,20 @@ public record ModelConfig(String variant, int resolution, int condChannels, int 
             int ensemble, float priorRate, float segWeight, boolean clipSample) {
         this(variant, resolution, condChannels, unetChannels, latentChannels, vaeBase, blockEps, embedEps, dropPath,
                 trainSteps, sampleSteps, ensemble, priorRate, segWeight, clipSample, null, null, null, null, null, null,
-                null, null, null);
+                null, null, null, null, null, null);
     }
 
     /**
      * The components added after the first checkpoints were written, with the value a file without them means (the
      * paper's model): readers fill these in before binding, so older checkpoints and configs still load.
      */
-    public static final java.util.Map<String, Object> ADDED_COMPONENTS = java.util.Map.of("noiseStem", "none",
-            "auxWeight", 0f, "auxPosWeight", 1f, "latentScale", LightVae.LATENT_SCALE, "auxAnchor", false, "anchorForm",
-            AnchorForm.GATED.label, "auxDetail", false, "weightedLatents", false, "pixelWeight", 0f);
+    public static final java.util.Map<String, Object> ADDED_COMPONENTS = java.util.Map.ofEntries(
+            java.util.Map.entry("noiseStem", "none"), java.util.Map.entry("auxWeight", 0f),
+            java.util.Map.entry("auxPosWeight", 1f), java.util.Map.entry("latentScale", LightVae.LATENT_SCALE),
+            java.util.Map.entry("auxAnchor", false), java.util.Map.entry("anchorForm", AnchorForm.GATED.label),
+            java.util.Map.entry("auxDetail", false), java.util.Map.entry("weightedLatents", false),
+            java.util.Map.entry("pixelWeight", 0f), java.util.Map.entry("guessShare", 0f),
+            java.util.Map.entry("detachCondition", false), java.util.Map.entry("auxFine", false));
 
     public ModelConfig {
         // Configs written before these settings existed read as the paper's model.
@@ -74,6 +87,14 @@ public record ModelConfig(String variant, int resolution, int condChannels, int 
         auxDetail = auxDetail != null && auxDetail;
         weightedLatents = weightedLatents != null && weightedLatents;
         pixelWeight = pixelWeight == null ? 0f : pixelWeight;
+        guessShare = guessShare == null ? 0f : guessShare;
+        detachCondition = detachCondition != null && detachCondition;
+        auxFine = auxFine != null && auxFine;
+        require(!auxFine || auxWeight > 0, "auxFine needs the auxiliary head (auxWeight > 0)");
+        require(!detachCondition || auxWeight > 0, "detachCondition needs the auxiliary head (auxWeight > 0): the"
+                + " encoder would not learn at all");
+        require(guessShare >= 0 && guessShare <= 1, "guessShare must be in [0, 1], got " + guessShare);
+        require(guessShare == 0 || auxAnchor, "guessShare needs auxAnchor (the guess is formed around the anchor)");
         require(pixelWeight >= 0 && Float.isFinite(pixelWeight), "pixelWeight must be >= 0, got " + pixelWeight);
         require(!auxDetail || (auxWeight > 0 && NoiseStem.Kind.parse(noiseStem) != NoiseStem.Kind.NONE),
                 "auxDetail needs the auxiliary head (auxWeight > 0) and a noise stem");
@@ -108,21 +129,18 @@ public record ModelConfig(String variant, int resolution, int condChannels, int 
     }
 
     public ModelConfig withVariant(String v) {
-        return new ModelConfig(v, resolution, condChannels, unetChannels, latentChannels, vaeBase, blockEps, embedEps,
-                dropPath, trainSteps, sampleSteps, ensemble, priorRate, segWeight, clipSample, noiseStem, auxWeight,
-                auxPosWeight, latentScale, auxAnchor, anchorForm, auxDetail, weightedLatents, pixelWeight);
+        return edit(e -> e.variant = v);
     }
 
     public ModelConfig withResolution(int r) {
-        return new ModelConfig(variant, r, condChannels, unetChannels, latentChannels, vaeBase, blockEps, embedEps,
-                dropPath, trainSteps, sampleSteps, ensemble, priorRate, segWeight, clipSample, noiseStem, auxWeight,
-                auxPosWeight, latentScale, auxAnchor, anchorForm, auxDetail, weightedLatents, pixelWeight);
+        return edit(e -> e.resolution = r);
     }
 
     public ModelConfig withSampling(int steps, int members) {
-        return new ModelConfig(variant, resolution, condChannels, unetChannels, latentChannels, vaeBase, blockEps,
-                embedEps, dropPath, trainSteps, steps, members, priorRate, segWeight, clipSample, noiseStem, auxWeight,
-                auxPosWeight, latentScale, auxAnchor, anchorForm, auxDetail, weightedLatents, pixelWeight);
+        return edit(e -> {
+            e.sampleSteps = steps;
+            e.ensemble = members;
+        });
     }
 
     /**
@@ -130,23 +148,23 @@ public record ModelConfig(String variant, int resolution, int condChannels, int 
      * the mask-latent weight lambda and whether x0 is clamped while sampling.
      */
     public ModelConfig withTraining(String stem, float aux, float posWeight, float lambda, boolean clip) {
-        return new ModelConfig(variant, resolution, condChannels, unetChannels, latentChannels, vaeBase, blockEps,
-                embedEps, dropPath, trainSteps, sampleSteps, ensemble, priorRate, lambda, clip, stem, aux, posWeight,
-                latentScale, auxAnchor, anchorForm, auxDetail, weightedLatents, pixelWeight);
+        return edit(e -> {
+            e.noiseStem = stem;
+            e.auxWeight = aux;
+            e.auxPosWeight = posWeight;
+            e.segWeight = lambda;
+            e.clipSample = clip;
+        });
     }
 
     /** The same model with error-prior gamma {@code gamma} (method.md section 5: 0.1). */
     public ModelConfig withPriorRate(float gamma) {
-        return new ModelConfig(variant, resolution, condChannels, unetChannels, latentChannels, vaeBase, blockEps,
-                embedEps, dropPath, trainSteps, sampleSteps, ensemble, gamma, segWeight, clipSample, noiseStem,
-                auxWeight, auxPosWeight, latentScale, auxAnchor, anchorForm, auxDetail, weightedLatents, pixelWeight);
+        return edit(e -> e.priorRate = gamma);
     }
 
     /** The same model with latents scaled by {@code scale} (a calibrated LightVAE). */
     public ModelConfig withLatentScale(float scale) {
-        return new ModelConfig(variant, resolution, condChannels, unetChannels, latentChannels, vaeBase, blockEps,
-                embedEps, dropPath, trainSteps, sampleSteps, ensemble, priorRate, segWeight, clipSample, noiseStem,
-                auxWeight, auxPosWeight, scale, auxAnchor, anchorForm, auxDetail, weightedLatents, pixelWeight);
+        return edit(e -> e.latentScale = scale);
     }
 
     /**
@@ -154,23 +172,89 @@ public record ModelConfig(String variant, int resolution, int condChannels, int 
      * form, and whether the auxiliary head reads the noise stem's full-resolution features.
      */
     public ModelConfig withAnchor(boolean on, AnchorForm form, boolean detail) {
-        return new ModelConfig(variant, resolution, condChannels, unetChannels, latentChannels, vaeBase, blockEps,
-                embedEps, dropPath, trainSteps, sampleSteps, ensemble, priorRate, segWeight, clipSample, noiseStem,
-                auxWeight, auxPosWeight, latentScale, on, form.label, detail, weightedLatents, pixelWeight);
+        return edit(e -> {
+            e.auxAnchor = on;
+            e.anchorForm = form.label;
+            e.auxDetail = detail;
+        });
     }
 
     /** The same model with the mask-latent MSE weighted by tampered pixels, or plain. */
     public ModelConfig withWeightedLatents(boolean on) {
-        return new ModelConfig(variant, resolution, condChannels, unetChannels, latentChannels, vaeBase, blockEps,
-                embedEps, dropPath, trainSteps, sampleSteps, ensemble, priorRate, segWeight, clipSample, noiseStem,
-                auxWeight, auxPosWeight, latentScale, auxAnchor, anchorForm, auxDetail, on, pixelWeight);
+        return edit(e -> e.weightedLatents = on);
     }
 
     /** The same model with a segmentation loss of weight {@code w} on the decoded x0-prediction (0: none). */
     public ModelConfig withPixelWeight(float w) {
-        return new ModelConfig(variant, resolution, condChannels, unetChannels, latentChannels, vaeBase, blockEps,
-                embedEps, dropPath, trainSteps, sampleSteps, ensemble, priorRate, segWeight, clipSample, noiseStem,
-                auxWeight, auxPosWeight, latentScale, auxAnchor, anchorForm, auxDetail, weightedLatents, w);
+        return edit(e -> e.pixelWeight = w);
+    }
+
+    /** The same model with share {@code share} of training samples noised around the model's own guess. */
+    public ModelConfig withGuessShare(float share) {
+        return edit(e -> e.guessShare = share);
+    }
+
+    /** The same model with the diffusion objective's gradient stopped at the condition feature, or not. */
+    public ModelConfig withDetachedCondition(boolean on) {
+        return edit(e -> e.detachCondition = on);
+    }
+
+    /** The same model with or without the auxiliary head's read-out at 1/4 resolution ({@link FineReadout}). */
+    public ModelConfig withAuxFine(boolean on) {
+        return edit(e -> e.auxFine = on);
+    }
+
+    /** This config with what {@code change} sets on a mutable copy of it; validated like any new config. */
+    private ModelConfig edit(java.util.function.Consumer<Edit> change) {
+        Edit e = new Edit(this);
+        change.accept(e);
+        return e.build();
+    }
+
+    /** The components of a config as fields, so that each with-method names only what it changes. */
+    private static final class Edit {
+        String variant, noiseStem, anchorForm;
+        int resolution, condChannels, unetChannels, latentChannels, vaeBase, trainSteps, sampleSteps, ensemble;
+        float blockEps, embedEps, priorRate, segWeight, auxWeight, auxPosWeight, latentScale, pixelWeight, guessShare;
+        double dropPath;
+        boolean clipSample, auxAnchor, auxDetail, weightedLatents, detachCondition, auxFine;
+
+        Edit(ModelConfig c) {
+            variant = c.variant;
+            resolution = c.resolution;
+            condChannels = c.condChannels;
+            unetChannels = c.unetChannels;
+            latentChannels = c.latentChannels;
+            vaeBase = c.vaeBase;
+            blockEps = c.blockEps;
+            embedEps = c.embedEps;
+            dropPath = c.dropPath;
+            trainSteps = c.trainSteps;
+            sampleSteps = c.sampleSteps;
+            ensemble = c.ensemble;
+            priorRate = c.priorRate;
+            segWeight = c.segWeight;
+            clipSample = c.clipSample;
+            noiseStem = c.noiseStem;
+            auxWeight = c.auxWeight;
+            auxPosWeight = c.auxPosWeight;
+            latentScale = c.latentScale;
+            auxAnchor = c.auxAnchor;
+            anchorForm = c.anchorForm;
+            auxDetail = c.auxDetail;
+            weightedLatents = c.weightedLatents;
+            pixelWeight = c.pixelWeight;
+            guessShare = c.guessShare;
+            detachCondition = c.detachCondition;
+            auxFine = c.auxFine;
+        }
+
+        ModelConfig build() {
+            return new ModelConfig(variant, resolution, condChannels, unetChannels, latentChannels, vaeBase, blockEps,
+                    embedEps, dropPath, trainSteps, sampleSteps, ensemble, priorRate, segWeight, clipSample, noiseStem,
+                    auxWeight, auxPosWeight, latentScale, auxAnchor, anchorForm, auxDetail, weightedLatents,
+                    pixelWeight, guessShare, detachCondition, auxFine);
+        }
     }
 
     public AnchorForm anchorFormKind() {

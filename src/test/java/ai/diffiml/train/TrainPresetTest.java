@@ -1,0 +1,34 @@
+package ai.diffiml.train;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import org.junit.jupiter.api.Test;
+
+/** The paper preset keeps the paper's choice for every learnability setting; the default preset departs from it. */
+class TrainPresetTest {
+    @Test
+    void thePaperPresetIsThePapersMethod() {
+        TrainPreset.Learnability l = TrainPreset.PAPER.learnability;
+        assertEquals("none", l.noiseStem());
+        assertEquals(0f, l.auxWeight());
+        assertEquals(0.2f, l.segWeight());
+        assertTrue(l.clipSample());
+        assertFalse(l.auxAnchor() || l.auxDetail() || l.weightedLatents() || l.calibrateLatents()
+                || l.detachCondition() || l.auxFine());
+        assertEquals(0f, l.pixelWeight());
+        assertEquals(0f, l.guessShare());
+        assertEquals(0.0, l.auxWarmupShare());
+        assertEquals("b3", TrainPreset.PAPER.variant);
+        assertEquals(512, TrainPreset.PAPER.resolution);
+        assertEquals(1e-4, TrainPreset.PAPER.lr);
+    }
+
+    @Test
+    void theDefaultPresetTrainsTheUnetOnItsOwnGuessesAndTheEncoderThroughItsAuxiliaryHead() {
+        TrainPreset.Learnability l = TrainPreset.DEFAULT.learnability;
+        assertEquals(1f, l.guessShare());
+        assertTrue(l.detachCondition() && l.auxFine() && l.auxAnchor() && l.auxWeight() > 0);
+    }
+}
