@@ -375,7 +375,8 @@ public final class TrainCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--aux-detail needs the auxiliary head (--aux-weight > 0) and a noise"
                     + " stem (--noise-stem srm or srm+bayar)");
         }
-        float guesses = guessShare != null ? guessShare : l.guessShare();
+        // Like the anchor itself, the preset's guesses fall away without an anchor; only an asked-for share is refused.
+        float guesses = guessShare != null ? guessShare : anchored ? l.guessShare() : 0f;
         if (!(guesses >= 0 && guesses <= 1)) {
             throw new IllegalArgumentException("--guess-share must be in [0, 1], got " + guesses);
         }

@@ -259,6 +259,9 @@ class TrainCommandTest {
         Run unanchored = run("train", "--data", "x", "--guess-share", "0.5", "--no-aux-anchor", "--device", "cpu");
         assertEquals(2, unanchored.exit(), unanchored::toString);
         assertTrue(unanchored.err().contains("--guess-share needs --aux-anchor"), unanchored::toString);
+        // Without an anchor the preset's guesses are dropped, not refused: the run goes on to read its data.
+        Run noAnchor = run("train", "--data", "x", "--no-aux-anchor", "--device", "cpu");
+        assertFalse(noAnchor.err().contains("--guess-share"), noAnchor::toString);
         Run segGuess = run("train", "--data", "x", "--head", "discriminative", "--guess-share", "0.5", "--device",
                 "cpu");
         assertEquals(2, segGuess.exit(), segGuess::toString);

@@ -52,8 +52,7 @@ public record ModelConfig(String variant, int resolution, int condChannels, int 
         int vaeBase, float blockEps, float embedEps, double dropPath, int trainSteps, int sampleSteps, int ensemble,
         float priorRate, float segWeight, boolean clipSample, String noiseStem, Float auxWeight, Float auxPosWeight,
         Float latentScale, Boolean auxAnchor, String anchorForm, Boolean auxDetail, Boolean weightedLatents,
-        Float pixelWeight, Float guessShare, Boolean detachCondition,
-        Boolean auxFine) {
+        Float pixelWeight, Float guessShare, Boolean detachCondition, Boolean auxFine) {
 
     /** A config without noise stem and auxiliary loss, at the SD VAE's latent scale (the paper's model). */
     public ModelConfig(String variant, int resolution, int condChannels, int unetChannels, int latentChannels,
