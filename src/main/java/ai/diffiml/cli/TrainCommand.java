@@ -71,8 +71,9 @@ public final class TrainCommand implements Callable<Integer> {
 
     @Option(names = "--preset", paramLabel = "default|paper", defaultValue = "default",
             converter = PresetConverter.class,
-            description = "Starting settings: default (MiT-b0, 128 px, batch 8, 3 epochs, LightVAE 1 epoch, lr"
-                    + " 3e-4, geometric augmentation, validation 8 steps x 1 chain; about 15 minutes on 2 CPU cores)"
+            description = "Starting settings: default (MiT-b0, 128 px, UNet width 64, batch 8, 5 epochs, LightVAE 1"
+                    + " epoch, lr 3e-4, geometric augmentation, validation 8 steps x 1 chain; about 15 minutes on 2 CPU"
+                    + " cores)"
                     + " or paper (MiT-b3, 512 px, batch 16, 200 epochs, LightVAE 40 epochs, lr 1e-4, the paper's"
                     + " augmentation, validation 8 steps x 5 chains)."
                     + " Default: ${DEFAULT-VALUE}.")
@@ -103,6 +104,11 @@ public final class TrainCommand implements Callable<Integer> {
             description = "DiffForensics stage-1 batch size. Default: --batch when given, else the preset's (default"
                     + " 8, paper 16).")
     private Integer pretrainBatch;
+
+    @Option(names = "--unet-width", paramLabel = "<c>",
+            description = "Width of DiffIML's denoising UNet (a multiple of 32, at most 512). Default: the preset's"
+                    + " (default 64, paper 128).")
+    private Integer unetWidth;
 
     @Option(names = "--decoder-width", paramLabel = "<d>",
             description = "DiffForensics decoder width D (blocks of 4D, 2D, D channels; a multiple of 8). Default:"
@@ -252,6 +258,11 @@ public final class TrainCommand implements Callable<Integer> {
                     + " (diffusion head; needs --aux-weight > 0). Default: the preset's (default on, paper off).")
     private Boolean auxFine;
 
+    @Option(names = "--aux-fine-convs", paramLabel = "<n>",
+            description = "3x3 conv + BatchNorm + ReLU layers (0.." + ModelConfig.MAX_AUX_FINE_CONVS + ") of the"
+                    + " read-out at 1/4 (--aux-fine). Default: the preset's (default 1, paper: no read-out).")
+    private Integer auxFineConvs;
+
     @Option(names = "--seg-weight", paramLabel = "<lambda>",
             description = "Mask-latent share of the diffusion objective (the edge latent gets 1 - lambda)."
                     + " Default: the preset's (default 0.5, paper 0.2).")
@@ -354,10 +365,15 @@ public final class TrainCommand implements Callable<Integer> {
         if (!diffusion && (auxWeight != null || segWeight != null || auxAnchor != null || anchorForm != null
                 || auxDetail != null || weightedLatents != null || pixelWeight != null || auxWarmupEpochs != null
                 || priorRate != null || guessShare != null
-                || detachCondition != null || auxFine != null)) {
+                || detachCondition != null || auxFine != null || auxFineConvs != null || unetWidth != null)) {
             throw new IllegalArgumentException("--aux-weight, --seg-weight, --aux-anchor, --anchor-form,"
                     + " --aux-detail, --weighted-latents, --pixel-weight, --guess-share, --detach-condition,"
-                    + " --aux-fine, --aux-warmup-epochs and --prior-rate belong to the diffusion head");
+                    + " --aux-fine, --aux-fine-convs, --unet-width, --aux-warmup-epochs and --prior-rate belong to the"
+                    + " diffusion head");
+        }
+        int width = unetWidth != null ? unetWidth : preset.unetWidth;
+        if (width < 32 || width > 512 || width % 32 != 0) {
+            throw new IllegalArgumentException("--unet-width must be a multiple of 32 from 32 to 512, got " + width);
         }
         if (priorRate != null && !(priorRate >= 0 && priorRate <= 10)) {
             throw new IllegalArgumentException("--prior-rate must be in [0, 10], got " + priorRate);
@@ -393,6 +409,14 @@ public final class TrainCommand implements Callable<Integer> {
         if (auxFine != null && auxFine && !(aux > 0)) {
             throw new IllegalArgumentException("--aux-fine needs the auxiliary head (--aux-weight > 0)");
         }
+        if (auxFineConvs != null && (auxFineConvs < 0 || auxFineConvs > ModelConfig.MAX_AUX_FINE_CONVS)) {
+            throw new IllegalArgumentException("--aux-fine-convs must be in [0, " + ModelConfig.MAX_AUX_FINE_CONVS
+                    + "], got " + auxFineConvs);
+        }
+        if (auxFineConvs != null && auxFineConvs > 0 && !fine) {
+            throw new IllegalArgumentException("--aux-fine-convs needs the read-out at 1/4 (--aux-fine)");
+        }
+        int fineConvs = fine ? (auxFineConvs != null ? auxFineConvs : l.auxFineConvs()) : 0;
         boolean weighted = diffusion && (weightedLatents != null ? weightedLatents : l.weightedLatents());
         float pixel = pixelWeight != null ? pixelWeight : l.pixelWeight();
         if (!(pixel >= 0) || !Float.isFinite(pixel)) {
@@ -407,10 +431,10 @@ public final class TrainCommand implements Callable<Integer> {
                     + " auxiliary head needs auto or a number");
         }
         ModelConfig paperModel = ModelConfig.paper();
-        ModelConfig model = diffusion ? paperModel.withVariant(v).withResolution(res)
+        ModelConfig model = diffusion ? paperModel.withVariant(v).withResolution(res).withUnetChannels(width)
                 .withTraining(stem, aux, fixedPos == null ? 1f : fixedPos, lambda, l.clipSample())
                 .withAnchor(anchored, form, detail).withWeightedLatents(weighted).withPixelWeight(pixel)
-                .withGuessShare(guesses).withDetachedCondition(detached).withAuxFine(fine)
+                .withGuessShare(guesses).withDetachedCondition(detached).withAuxFine(fine).withAuxFineConvs(fineConvs)
                 .withPriorRate(priorRate != null ? priorRate : paperModel.priorRate()) : null;
         SegFormer.Config seg = diffusion ? null : SegFormer.Config.of(v, res).withNoiseStem(stem);
         double stage1Lr = vaeLr != null ? vaeLr : l.vaeLr();
@@ -517,7 +541,7 @@ public final class TrainCommand implements Callable<Integer> {
     private static final List<String> DIFFIML_OPTIONS = List.of("--head", "--vae", "--vae-epochs", "--teacher",
             "--aux-weight", "--aux-anchor", "--seg-weight", "--vae-lr", "--val-steps", "--val-ensemble", "--anchor-form",
             "--aux-detail", "--weighted-latents", "--pixel-weight", "--aux-warmup-epochs", "--prior-rate",
-            "--guess-share", "--detach-condition", "--aux-fine");
+            "--guess-share", "--detach-condition", "--aux-fine", "--aux-fine-convs", "--unet-width");
 
     private List<String> matched(List<String> names) {
         return names.stream().filter(n -> spec.commandLine().getParseResult().hasMatchedOption(n)).toList();

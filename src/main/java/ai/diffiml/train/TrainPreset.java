@@ -6,23 +6,25 @@ import java.util.Locale;
 /**
  * Starting points of the {@code train} command; every value can be overridden by its own flag.
  * <ul>
- *   <li>{@link #DEFAULT}: sized to finish within 15 minutes on a 2-core CPU: MiT-b0 at 128 px, batch 8, 3 epochs
+ *   <li>{@link #DEFAULT}: sized to finish within 15 minutes on a 2-core CPU: MiT-b0 at 128 px, a UNet of width 64
+ *       (half the paper's: the encoder learns from the auxiliary head alone, and the steps a smaller UNet saves go
+ *       to the encoder), batch 8, 5 epochs
  *       of the 1500-image synthetic set after 1 LightVAE epoch, validation with 8 DDIM steps and one chain. Peak
  *       learning rate 3e-4 with 0.3 warm-up epochs: the encoder starts from random initialisation here (no ImageNet
  *       weights offline), which takes larger steps than the paper's fine-tuning rate. Geometric augmentation only
  *       (flips, rot90): the paper's set erases most pixel-level traces at this size and budget.</li>
  *   <li>{@link #PAPER}: the paper's settings (method.md section 5): MiT-b3 at 512 px, batch 16 (per GPU),
- *       200 epochs, 40 LightVAE epochs, validation with 8 steps and the 5-chain ensemble, lr 1e-4, 2 warm-up
- *       epochs, the paper's augmentation.</li>
+ *       200 epochs, 40 LightVAE epochs, UNet width 128, validation with 8 steps and the 5-chain ensemble, lr 1e-4,
+ *       2 warm-up epochs, the paper's augmentation.</li>
  * </ul>
  */
 public enum TrainPreset {
-    DEFAULT("b0", 128, 8, 3, 1, 8, 1, 3e-4, 0.3, AugmentationPreset.GEOMETRIC,
+    DEFAULT("b0", 128, 64, 8, 5, 1, 8, 1, 3e-4, 0.3, AugmentationPreset.GEOMETRIC,
             new Learnability("srm", 5f, true, 0.5f, false, 1e-3, 0.1, 64, true, true, "residual", true, true, 1f, 0,
-                    1f, true, true)),
-    PAPER("b3", 512, 16, 200, 40, 8, 5, 1e-4, 2, AugmentationPreset.PAPER,
+                    1f, true, true, 1)),
+    PAPER("b3", 512, 128, 16, 200, 40, 8, 5, 1e-4, 2, AugmentationPreset.PAPER,
             new Learnability("none", 0f, false, 0.2f, true, 1e-4, 0, 0, false, false, "gated", false, false, 0f, 0,
-                    0f, false, false));
+                    0f, false, false, 0));
 
     /**
      * The settings that decide whether a short run learns (issue: the default run must localize), each a flag of
@@ -52,14 +54,18 @@ public enum TrainPreset {
      * @param detachCondition the diffusion objective does not train the encoder (only the auxiliary loss does)
      * @param auxFine the auxiliary head adds a read-out of the encoder at 1/4 resolution
      *     ({@link ai.diffiml.model.diffiml.FineReadout})
+     * @param auxFineConvs 3x3 conv layers of that read-out (0: 1x1 convs alone)
      */
     public record Learnability(String noiseStem, float auxWeight, boolean fairLoss, float segWeight,
             boolean clipSample, double vaeLr, double lrFloor, int valSubset, boolean calibrateLatents,
             boolean auxAnchor, String anchorForm, boolean auxDetail, boolean weightedLatents, float pixelWeight,
-            double auxWarmupShare, float guessShare, boolean detachCondition, boolean auxFine) {}
+            double auxWarmupShare, float guessShare, boolean detachCondition, boolean auxFine,
+            int auxFineConvs) {}
 
     public final String variant;
     public final int resolution;
+    /** Width of DiffIML's denoising UNet. */
+    public final int unetWidth;
     public final int batch;
     public final int epochs;
     public final int vaeEpochs;
@@ -70,11 +76,13 @@ public enum TrainPreset {
     public final AugmentationPreset augmentation;
     public final Learnability learnability;
 
-    TrainPreset(String variant, int resolution, int batch, int epochs, int vaeEpochs, int valSteps, int valEnsemble,
-            double lr, double warmupEpochs, AugmentationPreset augmentation, Learnability learnability) {
+    TrainPreset(String variant, int resolution, int unetWidth, int batch, int epochs, int vaeEpochs, int valSteps,
+            int valEnsemble, double lr, double warmupEpochs, AugmentationPreset augmentation,
+            Learnability learnability) {
         this.learnability = learnability;
         this.variant = variant;
         this.resolution = resolution;
+        this.unetWidth = unetWidth;
         this.batch = batch;
         this.epochs = epochs;
         this.vaeEpochs = vaeEpochs;

@@ -167,6 +167,9 @@ class TrainCommandTest {
         assertEquals(1f, c.model().guessShare());
         assertTrue(c.model().detachCondition());
         assertTrue(c.model().auxFine());
+        assertEquals(1, c.model().auxFineConvs());
+        assertEquals(ai.diffiml.train.TrainPreset.DEFAULT.unetWidth, c.model().unetChannels());
+        assertEquals(64, c.model().unetChannels());
         assertEquals(0.5f, c.model().segWeight());
         assertFalse(c.model().clipSample());
         assertEquals(0.1, c.train().lrFloor());
@@ -213,6 +216,9 @@ class TrainCommandTest {
         Run refused = run("train", "--resume", b.dir().toString(), "--epochs", "3");
         assertEquals(2, refused.exit(), refused::toString);
         assertTrue(refused.err().contains("these cannot change: --epochs"), refused::toString);
+        Run widened = run("train", "--resume", b.dir().toString(), "--unet-width", "128");
+        assertEquals(2, widened.exit(), widened::toString);
+        assertTrue(widened.err().contains("these cannot change: --unet-width"), widened::toString);
 
         Run resumed = run("train", "--resume", b.dir().toString(), "--device", "cpu");
         assertEquals(0, resumed.exit(), resumed::toString);
@@ -266,6 +272,20 @@ class TrainCommandTest {
                 "cpu");
         assertEquals(2, segGuess.exit(), segGuess::toString);
         assertTrue(segGuess.err().contains("belong to the diffusion head"), segGuess::toString);
+        Run oddWidth = run("train", "--data", "x", "--unet-width", "48", "--device", "cpu");
+        assertEquals(2, oddWidth.exit(), oddWidth::toString);
+        assertTrue(oddWidth.err().contains("--unet-width must be a multiple of 32 from 32 to 512, got 48"),
+                oddWidth::toString);
+        Run convs = run("train", "--data", "x", "--aux-fine-convs", "7", "--device", "cpu");
+        assertEquals(2, convs.exit(), convs::toString);
+        assertTrue(convs.err().contains("--aux-fine-convs must be in [0, 4], got 7"), convs::toString);
+        Run flatConvs = run("train", "--data", "x", "--no-aux-fine", "--aux-fine-convs", "1", "--device", "cpu");
+        assertEquals(2, flatConvs.exit(), flatConvs::toString);
+        assertTrue(flatConvs.err().contains("--aux-fine-convs needs the read-out at 1/4 (--aux-fine)"),
+                flatConvs::toString);
+        Run segWidth = run("train", "--data", "x", "--head", "discriminative", "--unet-width", "64", "--device", "cpu");
+        assertEquals(2, segWidth.exit(), segWidth::toString);
+        assertTrue(segWidth.err().contains("belong to the diffusion head"), segWidth::toString);
         assertTrue(r.out().contains("positive weight"), r::toString); // --pos-weight auto, the default
         assertEquals("srm", RunConfig.read(f.config()).segformer().noiseStem());
         assertTrue(RunConfig.read(f.config()).segformer().posWeight() >= 1f);

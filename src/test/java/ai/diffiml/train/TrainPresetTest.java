@@ -20,6 +20,8 @@ class TrainPresetTest {
         assertEquals(0f, l.pixelWeight());
         assertEquals(0f, l.guessShare());
         assertEquals(0.0, l.auxWarmupShare());
+        assertEquals(0, l.auxFineConvs());
+        assertEquals(128, TrainPreset.PAPER.unetWidth); // method.md: a UNet of width 128
         assertEquals("b3", TrainPreset.PAPER.variant);
         assertEquals(512, TrainPreset.PAPER.resolution);
         assertEquals(1e-4, TrainPreset.PAPER.lr);
@@ -30,5 +32,7 @@ class TrainPresetTest {
         TrainPreset.Learnability l = TrainPreset.DEFAULT.learnability;
         assertEquals(1f, l.guessShare());
         assertTrue(l.detachCondition() && l.auxFine() && l.auxAnchor() && l.auxWeight() > 0);
+        assertEquals(1, l.auxFineConvs());
+        assertEquals(64, TrainPreset.DEFAULT.unetWidth);
     }
 }

@@ -87,7 +87,8 @@ public final class DiffIml extends Module {
         // ModelConfig guarantees the stem and the head exist when auxDetail is set.
         auxDetail = config.auxDetail()
                 ? child("aux_detail", new Conv2d(device, NoiseStem.WIDTH, 1, 1, 1, 0, 1, true)) : null;
-        auxFine = config.auxFine() ? child("aux_fine", new FineReadout(device, 4 * config.condChannels())) : null;
+        auxFine = config.auxFine() ? child("aux_fine", new FineReadout(device, 4 * config.condChannels(),
+                config.auxFineConvs())) : null;
         schedule = new NoiseSchedule(config.trainSteps(), 1e-4, 2e-2);
     }
 

@@ -47,12 +47,14 @@ import ai.diffiml.model.mit.MixTransformer;
  *     diffusion objective trains the encoder too (the paper)
  * @param auxFine the auxiliary head adds a read-out of the encoder stages at 1/4 resolution ({@link FineReadout};
  *     needs {@code auxWeight > 0}); false: it reads the 1/8 condition feature (and the stem) alone
+ * @param auxFineConvs 3x3 conv + BatchNorm + ReLU layers of that read-out ({@link FineReadout}; 0..4, needs
+ *     {@code auxFine} when above 0); 0 in files written before it existed
  */
 public record ModelConfig(String variant, int resolution, int condChannels, int unetChannels, int latentChannels,
         int vaeBase, float blockEps, float embedEps, double dropPath, int trainSteps, int sampleSteps, int ensemble,
         float priorRate, float segWeight, boolean clipSample, String noiseStem, Float auxWeight, Float auxPosWeight,
         Float latentScale, Boolean auxAnchor, String anchorForm, Boolean auxDetail, Boolean weightedLatents,
-        Float pixelWeight, Float guessShare, Boolean detachCondition, Boolean auxFine) {
+        Float pixelWeight, Float guessShare, Boolean detachCondition, Boolean auxFine, Integer auxFineConvs) {
 
     /** A config without noise stem and auxiliary loss, at the SD VAE's latent scale (the paper's model). */
     public ModelConfig(String variant, int resolution, int condChannels, int unetChannels, int latentChannels,
@@ -60,7 +62,7 @@ public record ModelConfig(String variant, int resolution, int condChannels, int 
             int ensemble, float priorRate, float segWeight, boolean clipSample) {
         this(variant, resolution, condChannels, unetChannels, latentChannels, vaeBase, blockEps, embedEps, dropPath,
                 trainSteps, sampleSteps, ensemble, priorRate, segWeight, clipSample, null, null, null, null, null, null,
-                null, null, null, null, null, null);
+                null, null, null, null, null, null, null);
     }
 
     /**
@@ -73,7 +75,8 @@ public record ModelConfig(String variant, int resolution, int condChannels, int 
             java.util.Map.entry("auxAnchor", false), java.util.Map.entry("anchorForm", AnchorForm.GATED.label),
             java.util.Map.entry("auxDetail", false), java.util.Map.entry("weightedLatents", false),
             java.util.Map.entry("pixelWeight", 0f), java.util.Map.entry("guessShare", 0f),
-            java.util.Map.entry("detachCondition", false), java.util.Map.entry("auxFine", false));
+            java.util.Map.entry("detachCondition", false), java.util.Map.entry("auxFine", false),
+            java.util.Map.entry("auxFineConvs", 0));
 
     public ModelConfig {
         // Configs written before these settings existed read as the paper's model.
@@ -89,7 +92,11 @@ public record ModelConfig(String variant, int resolution, int condChannels, int 
         guessShare = guessShare == null ? 0f : guessShare;
         detachCondition = detachCondition != null && detachCondition;
         auxFine = auxFine != null && auxFine;
+        auxFineConvs = auxFineConvs == null ? 0 : auxFineConvs;
         require(!auxFine || auxWeight > 0, "auxFine needs the auxiliary head (auxWeight > 0)");
+        require(auxFineConvs >= 0 && auxFineConvs <= MAX_AUX_FINE_CONVS, "auxFineConvs must be in [0, "
+                + MAX_AUX_FINE_CONVS + "], got " + auxFineConvs);
+        require(auxFineConvs == 0 || auxFine, "auxFineConvs needs the read-out at 1/4 (auxFine)");
         require(!detachCondition || auxWeight > 0, "detachCondition needs the auxiliary head (auxWeight > 0): the"
                 + " encoder would not learn at all");
         require(guessShare >= 0 && guessShare <= 1, "guessShare must be in [0, 1], got " + guessShare);
@@ -115,6 +122,9 @@ public record ModelConfig(String variant, int resolution, int condChannels, int 
         require(segWeight >= 0 && segWeight <= 1, "segWeight must be in [0, 1], got " + segWeight);
     }
 
+    /** The most 3x3 layers the read-out at 1/4 may have. */
+    public static final int MAX_AUX_FINE_CONVS = 4;
+
     private static void require(boolean ok, String message) {
         if (!ok) {
             throw new IllegalArgumentException("model config: " + message);
@@ -129,6 +139,11 @@ public record ModelConfig(String variant, int resolution, int condChannels, int 
 
     public ModelConfig withVariant(String v) {
         return edit(e -> e.variant = v);
+    }
+
+    /** The same model with a denoising UNet of width {@code c} (a multiple of 32). */
+    public ModelConfig withUnetChannels(int c) {
+        return edit(e -> e.unetChannels = c);
     }
 
     public ModelConfig withResolution(int r) {
@@ -203,6 +218,11 @@ public record ModelConfig(String variant, int resolution, int condChannels, int 
         return edit(e -> e.auxFine = on);
     }
 
+    /** The same model with {@code convs} 3x3 layers in the read-out at 1/4 ({@link FineReadout}). */
+    public ModelConfig withAuxFineConvs(int convs) {
+        return edit(e -> e.auxFineConvs = convs);
+    }
+
     /** This config with what {@code change} sets on a mutable copy of it; validated like any new config. */
     private ModelConfig edit(java.util.function.Consumer<Edit> change) {
         Edit e = new Edit(this);
@@ -215,6 +235,7 @@ public record ModelConfig(String variant, int resolution, int condChannels, int 
         String variant, noiseStem, anchorForm;
         int resolution, condChannels, unetChannels, latentChannels, vaeBase, trainSteps, sampleSteps, ensemble;
         float blockEps, embedEps, priorRate, segWeight, auxWeight, auxPosWeight, latentScale, pixelWeight, guessShare;
+        int auxFineConvs;
         double dropPath;
         boolean clipSample, auxAnchor, auxDetail, weightedLatents, detachCondition, auxFine;
 
@@ -246,13 +267,14 @@ public record ModelConfig(String variant, int resolution, int condChannels, int 
             guessShare = c.guessShare;
             detachCondition = c.detachCondition;
             auxFine = c.auxFine;
+            auxFineConvs = c.auxFineConvs;
         }
 
         ModelConfig build() {
             return new ModelConfig(variant, resolution, condChannels, unetChannels, latentChannels, vaeBase, blockEps,
                     embedEps, dropPath, trainSteps, sampleSteps, ensemble, priorRate, segWeight, clipSample, noiseStem,
                     auxWeight, auxPosWeight, latentScale, auxAnchor, anchorForm, auxDetail, weightedLatents,
-                    pixelWeight, guessShare, detachCondition, auxFine);
+                    pixelWeight, guessShare, detachCondition, auxFine, auxFineConvs);
         }
     }
 

@@ -53,15 +53,17 @@ class FineReadoutTest {
 
     @Test
     void itsGradientsMatchFiniteDifferencesAndTheAuxiliaryLossTrainsIt() {
-        FineReadout r = new FineReadout(Device.CPU, 12);
-        r.init(new ai.diffiml.nn.Init(3));
-        r.train(false);
-        try (Scope s = Scope.open()) {
-            Tensor x = new Rand(2).tensorIn(-1, 1, 2, 12, 3, 5).requiresGrad(true);
-            // A small step: a pre-activation within a step of 1e-2 of the ReLU kink would blur the differences.
-            new GradCheck().eps(3e-3).check("fine read-out", in -> r.forward(in[0]), x);
+        for (int convs : new int[] {0, 2}) {
+            FineReadout r = new FineReadout(Device.CPU, 12, convs);
+            r.init(new ai.diffiml.nn.Init(3));
+            r.train(false);
+            try (Scope s = Scope.open()) {
+                Tensor x = new Rand(2).tensorIn(-1, 1, 2, 12, 3, 5).requiresGrad(true);
+                // A small step: a pre-activation within a step of 1e-2 of the ReLU kink would blur the differences.
+                new GradCheck().eps(3e-3).check("fine read-out, " + convs + " 3x3 layers", in -> r.forward(in[0]), x);
+            }
+            r.close();
         }
-        r.close();
         try (DiffIml m = new DiffIml(FINE, Device.CPU).init(4); Scope s = Scope.open()) {
             m.train(true);
             m.namedParameters().forEach((name, p) -> p.requiresGrad(!name.startsWith("vae.")));
@@ -84,9 +86,46 @@ class FineReadoutTest {
     }
 
     @Test
+    void itsThreeByThreeLayersSeeTheNeighboursAndAReadOutWithoutThemDrawsWhatItDrewBefore() {
+        ModelConfig deep = FINE.withAuxFineConvs(2);
+        try (DiffIml m = new DiffIml(deep, Device.CPU).init(4); DiffIml flat = new DiffIml(FINE, Device.CPU).init(4);
+                Scope s = Scope.open(); GradMode.Guard g = GradMode.disabled()) {
+            java.util.Map<String, Tensor> p = m.namedParameters();
+            assertEquals(java.util.List.of(64, 64, 3, 3),
+                    java.util.Arrays.stream(p.get("aux_fine.convs.1.weight").shape()).boxed().toList());
+            assertNotNull(p.get("aux_fine.norms.1.weight"));
+            assertNull(flat.namedParameters().get("aux_fine.convs.0.weight"));
+            // The 3x3 layers are drawn last: every other weight is the flat read-out's.
+            flat.namedParameters().forEach((name, w) -> assertClose(name, w.toArray(), p.get(name).toArray(), 0));
+        }
+        // A 1x1 read-out's logit at a cell depends on that cell alone; with a 3x3 layer on its neighbours too.
+        for (int convs : new int[] {0, 1}) {
+            FineReadout r = new FineReadout(Device.CPU, 6, convs);
+            r.init(new ai.diffiml.nn.Init(5));
+            r.train(false);
+            try (Scope s = Scope.open(); GradMode.Guard g = GradMode.disabled()) {
+                float[] x = new Rand(3).tensorIn(-1, 1, 1, 6, 5, 5).toArray();
+                float[] before = r.forward(Tensor.of(Device.CPU, x, 1, 6, 5, 5)).toArray();
+                x[2 * 5 + 1] += 5f; // channel 0, cell (2, 1): the left neighbour of (2, 2)
+                float[] after = r.forward(Tensor.of(Device.CPU, x, 1, 6, 5, 5)).toArray();
+                boolean moved = Math.abs(after[2 * 5 + 2] - before[2 * 5 + 2]) > 1e-6;
+                assertEquals(convs > 0, moved, convs + " 3x3 layers: the centre logit "
+                        + (moved ? "moved" : "did not move"));
+            }
+            r.close();
+        }
+    }
+
+    @Test
     void aFineReadOutNeedsTheAuxiliaryHead() {
         ModelConfig noAux = new ModelConfig("b0", 32, 32, 32, 4, 8, 1e-6f, 1e-5f, 0, 1000, 2, 1, 0.1f, 0.5f, false);
         assertTrue(assertThrows(IllegalArgumentException.class, () -> noAux.withAuxFine(true)).getMessage()
                 .contains("auxFine needs the auxiliary head"));
+        ModelConfig flat = AnchorTest.TINY.withAnchor(true, AnchorForm.RESIDUAL, true);
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> flat.withAuxFineConvs(1)).getMessage()
+                .contains("auxFineConvs needs the read-out at 1/4 (auxFine)"));
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> flat.withAuxFine(true).withAuxFineConvs(5))
+                .getMessage().contains("auxFineConvs must be in [0, 4], got 5"));
+        assertEquals(0, flat.withAuxFine(true).auxFineConvs()); // and so are files written before the setting
     }
 }
