@@ -71,7 +71,7 @@ public final class TrainCommand implements Callable<Integer> {
 
     @Option(names = "--preset", paramLabel = "default|paper", defaultValue = "default",
             converter = PresetConverter.class,
-            description = "Starting settings: default (MiT-b0, 128 px, UNet width 64, batch 8, 5 epochs, LightVAE 1"
+            description = "Starting settings: default (MiT-b0, 128 px, UNet width 64, batch 8, 4 epochs, LightVAE 1"
                     + " epoch, lr 3e-4, geometric augmentation, validation 8 steps x 1 chain; about 15 minutes on 2 CPU"
                     + " cores)"
                     + " or paper (MiT-b3, 512 px, batch 16, 200 epochs, LightVAE 40 epochs, lr 1e-4, the paper's"
