@@ -116,7 +116,7 @@ final class DiffForensicsTraining {
         Path data = runOptions.dataOrSynthetic(res, out);
         Path valData = runOptions.valData;
         DatasetSummary.printExisting(out, data, valData);
-        try (BatchSource train = sources.training(data, res, b, seed, augmentation.settings());
+        try (BatchSource train = sources.training(data, res, b, seed, augmentation.settings(), 0);
                 BatchSource val = valData == null ? null : sources.validation(valData, res, b)) {
             Shares shares = Shares.of(train, dev);
             float tamperedWeight = pos.equals("paper") ? 2f
@@ -152,7 +152,7 @@ final class DiffForensicsTraining {
         Path data = Path.of(c.data());
         int res = part.model().resolution();
         try (BatchSource train = sources.training(data, res, c.batch(), settings.seed(),
-                c.augmentationPreset().settings());
+                c.augmentationPreset().settings(), 0);
                 BatchSource val = c.valData() == null ? null : sources.validation(Path.of(c.valData()), res,
                         c.batch())) {
             return stages(part, run, dev, c.encoderWeights() == null ? null : Path.of(c.encoderWeights()), train,
@@ -170,7 +170,7 @@ final class DiffForensicsTraining {
             TrainSettings s = part.pretrain();
             boolean sameBatch = part.pretrainBatch() == batchOf(train);
             try (BatchSource pretrainData = sameBatch ? null : sources.training(data, res, part.pretrainBatch(),
-                    seed, augmentation.settings())) {
+                    seed, augmentation.settings(), 0)) {
                 BatchSource source = sameBatch ? train : pretrainData;
                 boolean resumeStage = resuming && Files.isRegularFile(stage1.last().resolve(
                         Checkpoint.META_FILE));

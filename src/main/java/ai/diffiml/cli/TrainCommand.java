@@ -263,6 +263,13 @@ public final class TrainCommand implements Callable<Integer> {
                     + " read-out at 1/4 (--aux-fine). Default: the preset's (default 1, paper: no read-out).")
     private Integer auxFineConvs;
 
+    @Option(names = "--train-crop", paramLabel = "<px>",
+            description = "Train on random <px> x <px> windows of the resized images (a multiple of 32, at most"
+                    + " --resolution; 0: whole images); validation and prediction see whole images. A window keeps"
+                    + " the pixels' traces at the model's scale and costs (px / resolution)^2 of a step; measured"
+                    + " worse than whole images in the same time (README). Default: 0.")
+    private Integer trainCrop;
+
     @Option(names = "--seg-weight", paramLabel = "<lambda>",
             description = "Mask-latent share of the diffusion objective (the edge latent gets 1 - lambda)."
                     + " Default: the preset's (default 0.5, paper 0.2).")
@@ -448,13 +455,18 @@ public final class TrainCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--batch must be >= 1, got " + b);
         }
         int runEpochs = epochs != null ? epochs : preset.epochs;
+        int crop = trainCrop != null ? trainCrop : 0;
+        if (crop != 0 && (crop < 32 || crop % 32 != 0 || crop > res)) {
+            throw new IllegalArgumentException("--train-crop must be 0 or a multiple of 32 from 32 to the resolution ("
+                    + res + "), got " + crop);
+        }
         TrainSettings settings = new TrainSettings(runEpochs,
                 lr != null ? lr : preset.lr, warmupEpochs != null ? warmupEpochs : preset.warmupEpochs,
                 weightDecay, clipGrad, seed, checkpointEvery, valSteps != null ? valSteps : preset.valSteps,
                 valEnsemble != null ? valEnsemble : preset.valEnsemble, timeLimitSeconds(),
                 lrFloor != null ? lrFloor : l.lrFloor(), lrScales, valSubset != null ? valSubset : l.valSubset(),
                 diffusion && aux > 0 ? (auxWarmupEpochs != null ? auxWarmupEpochs
-                        : l.auxWarmupShare() * runEpochs) : 0.0);
+                        : l.auxWarmupShare() * runEpochs) : 0.0, crop);
         int stage1Epochs = vaeEpochs != null ? vaeEpochs : preset.vaeEpochs;
         AugmentationPreset augmentation = augment != null ? augment : preset.augmentation;
         if (!diffusion && (vae != null || teacher != null || vaeEpochs != null || valSteps != null
@@ -478,7 +490,7 @@ public final class TrainCommand implements Callable<Integer> {
         DatasetSummary.printExisting(o, data, valData);
         String weightLine = null;
         Task task = null;
-        try (BatchSource train = sources.training(data, res, b, seed, augmentation.settings());
+        try (BatchSource train = sources.training(data, res, b, seed, augmentation.settings(), crop);
                 BatchSource val = valData == null ? null : sources.validation(valData, res, b)) {
             if (pos.equals("auto") && (aux > 0 || !diffusion || weighted || pixel > 0)) {
                 double share = PixelShare.of(train, dev);
@@ -541,7 +553,7 @@ public final class TrainCommand implements Callable<Integer> {
     private static final List<String> DIFFIML_OPTIONS = List.of("--head", "--vae", "--vae-epochs", "--teacher",
             "--aux-weight", "--aux-anchor", "--seg-weight", "--vae-lr", "--val-steps", "--val-ensemble", "--anchor-form",
             "--aux-detail", "--weighted-latents", "--pixel-weight", "--aux-warmup-epochs", "--prior-rate",
-            "--guess-share", "--detach-condition", "--aux-fine", "--aux-fine-convs", "--unet-width");
+            "--guess-share", "--detach-condition", "--aux-fine", "--aux-fine-convs", "--unet-width", "--train-crop");
 
     private List<String> matched(List<String> names) {
         return names.stream().filter(n -> spec.commandLine().getParseResult().hasMatchedOption(n)).toList();
@@ -594,7 +606,7 @@ public final class TrainCommand implements Callable<Integer> {
                 : DiscriminativeTask.resume(run.last(), dev, settings.seed());
         try (Task task = r.task();
                 BatchSource train = sources.training(Path.of(c.data()), res, c.batch(), settings.seed(),
-                        c.augmentationPreset().settings());
+                        c.augmentationPreset().settings(), settings.trainCrop());
                 BatchSource val = c.valData() == null ? null
                         : sources.validation(Path.of(c.valData()), res, c.batch())) {
             return train(task, settings, run, dev, train, val, r.start().from(run.last()));

@@ -90,7 +90,8 @@ public final class TrainVaeCommand implements Callable<Integer> {
             Path data = run.dataOrSynthetic(resolution, spec.commandLine().getOut()); // after the checks above
             VaeTrainer.Result r;
             // masks only: the release's set, whose naive manipulations add rectangle masks to learn
-            try (BatchSource train = sources.training(data, resolution, batch, run.seed, AugmentationSettings.paper());
+            try (BatchSource train = sources.training(data, resolution, batch, run.seed, AugmentationSettings.paper(),
+                    0);
                     BatchSource eval = run.valData == null ? null
                             : sources.validation(run.valData, resolution, batch)) {
                 r = stage1(train, eval, config, run.seed, settings, teacher, run.newRunFolder("vae"), dev);

@@ -1,5 +1,7 @@
 package ai.diffiml.data;
 
+import static org.bytedeco.opencv.global.opencv_core.countNonZero;
+
 import ai.diffiml.backend.Device;
 import ai.diffiml.tensor.Tensor;
 import java.nio.file.Path;
@@ -20,6 +22,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.opencv.opencv_core.Mat;
+import org.bytedeco.opencv.opencv_core.Rect;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -37,7 +40,8 @@ import org.slf4j.LoggerFactory;
  * when shuffling is off); batch {@code i} holds positions {@code [i * B, (i + 1) * B)} of it.
  *
  * <p><b>Samples.</b> Each sample is decoded, augmented with a generator seeded by (seed, epoch, its index in the
- * dataset) (training only), resized to the resolution, normalised, and given its edge map ({@link EdgeMaps}, made at
+ * dataset) (training only), resized to the resolution, cropped to a window drawn from the same coordinates when
+ * {@link LoaderOptions#crop} is set (training only), normalised, and given its edge map ({@link EdgeMaps}, made at
  * the output resolution). A batch's samples are prepared in parallel on the loader's threads, each into its own
  * slot, so a batch depends on (seed, epoch, index) alone: asking twice, in any order, with any number of threads,
  * gives the same bits. Authentic samples have all-zero masks and edges unless augmentation's copy-move or
@@ -266,7 +270,7 @@ public final class DataLoader implements BatchSource {
         int[] order = orderOf(epoch);
         int b = options.batchSize();
         int from = index * b, to = Math.min(from + b, samplesPerEpoch());
-        Job job = new Job(epoch, Arrays.copyOfRange(order, from, to), options.resolution());
+        Job job = new Job(epoch, Arrays.copyOfRange(order, from, to), options.batchSide());
         CompletableFuture<?>[] parts = new CompletableFuture<?>[job.samples.length];
         for (int slot = 0; slot < parts.length; slot++) {
             int s = slot;
@@ -284,7 +288,7 @@ public final class DataLoader implements BatchSource {
     private void prepare(Job job, int slot) {
         int index = job.samples[slot];
         Sample sample = dataset.samples().get(index);
-        int r = options.resolution(), plane = r * r;
+        int r = options.resolution(), side = options.batchSide(), plane = side * side;
         try (PointerScope scope = new PointerScope()) {
             LoadedSample loaded = LoadedSample.read(sample);
             Mat image = loaded.image(), mask = loaded.mask();
@@ -301,12 +305,19 @@ public final class DataLoader implements BatchSource {
             Mat sizedMask = Preprocess.resizeMask(mask, r);
             image.close();
             mask.close();
+            if (side < r) {
+                SplittableRandom at = Seeds.random(options.seed(), Seeds.CROP, job.epoch, index);
+                Rect window = new Rect(at.nextInt(r - side + 1), at.nextInt(r - side + 1), side, side);
+                sized = sized.apply(window).clone(); // a contiguous copy: normalize reads the rows in one run
+                sizedMask = sizedMask.apply(window).clone();
+            }
             Mat edge = EdgeMaps.compute(options.edgeMode(), sizedMask, options.edgeWidth());
             Preprocess.normalize(sized, job.images, slot * 3 * plane);
             Preprocess.maskToFloats(sizedMask, job.masks, slot * plane);
             Preprocess.maskToFloats(edge, job.edges, slot * plane);
             job.ids[slot] = sample.id();
-            job.tampered[slot] = sample.tampered() || manipulated;
+            // a crop that misses the tampered region is an authentic sample
+            job.tampered[slot] = (sample.tampered() || manipulated) && (side == r || countNonZero(sizedMask) > 0);
         } catch (UnreadableImageException e) {
             throw new IllegalStateException("dataset " + dataset.name() + ": " + e.getMessage()
                     + " (it was readable when the loader scanned the dataset)", e);

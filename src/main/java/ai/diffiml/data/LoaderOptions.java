@@ -14,10 +14,13 @@ package ai.diffiml.data;
  * @param edgeMode     how edge maps are made ({@link EdgeMaps})
  * @param edgeWidth    the edge band / dilation width in output pixels (odd)
  * @param prefetch     how many batches after the one requested are prepared in the background
+ * @param crop         with augmentation on, each sample is resized to {@code resolution} and a random
+ *                     {@code crop} x {@code crop} window of it is kept (0: the whole image); a crop keeps the pixels'
+ *                     traces at the model's scale, where a smaller resolution would resample them away
  */
 public record LoaderOptions(int resolution, int batchSize, boolean augment, AugmentationSettings augmentation,
                             long seed, boolean shuffle, boolean dropLast, int threads, EdgeMode edgeMode,
-                            int edgeWidth, int prefetch) {
+                            int edgeWidth, int prefetch, int crop) {
     public LoaderOptions {
         if (resolution < 8) {
             throw new IllegalArgumentException("resolution must be >= 8, got " + resolution);
@@ -30,6 +33,10 @@ public record LoaderOptions(int resolution, int batchSize, boolean augment, Augm
         }
         if (edgeWidth < 1 || edgeWidth % 2 == 0) {
             throw new IllegalArgumentException("edge width must be odd and >= 1, got " + edgeWidth);
+        }
+        if (crop != 0 && (crop < 32 || crop % 32 != 0 || crop > resolution)) {
+            throw new IllegalArgumentException("crop must be 0 or a multiple of 32 in 32.." + resolution + ", got "
+                    + crop);
         }
         if (prefetch < 0) {
             throw new IllegalArgumentException("prefetch must be >= 0, got " + prefetch);
@@ -45,47 +52,57 @@ public record LoaderOptions(int resolution, int batchSize, boolean augment, Augm
      */
     public static LoaderOptions training(int resolution, int batchSize, long seed, AugmentationSettings augmentation) {
         return new LoaderOptions(resolution, batchSize, true, augmentation, seed, true, true,
-                Runtime.getRuntime().availableProcessors(), EdgeMode.BAND, EdgeMaps.RELEASE_WIDTH, 2);
+                Runtime.getRuntime().availableProcessors(), EdgeMode.BAND, EdgeMaps.RELEASE_WIDTH, 2, 0);
     }
 
     /** Validation: no augmentation, dataset order, every sample kept; otherwise as {@link #training}. */
     public static LoaderOptions validation(int resolution, int batchSize) {
         return new LoaderOptions(resolution, batchSize, false, AugmentationSettings.paper(), 0, false, false,
-                Runtime.getRuntime().availableProcessors(), EdgeMode.BAND, EdgeMaps.RELEASE_WIDTH, 2);
+                Runtime.getRuntime().availableProcessors(), EdgeMode.BAND, EdgeMaps.RELEASE_WIDTH, 2, 0);
     }
 
     public LoaderOptions withThreads(int n) {
         return new LoaderOptions(resolution, batchSize, augment, augmentation, seed, shuffle, dropLast, n, edgeMode,
-                edgeWidth, prefetch);
+                edgeWidth, prefetch, crop);
     }
 
     public LoaderOptions withSeed(long s) {
         return new LoaderOptions(resolution, batchSize, augment, augmentation, s, shuffle, dropLast, threads,
-                edgeMode, edgeWidth, prefetch);
+                edgeMode, edgeWidth, prefetch, crop);
     }
 
     public LoaderOptions withAugmentation(boolean on, AugmentationSettings settings) {
         return new LoaderOptions(resolution, batchSize, on, settings, seed, shuffle, dropLast, threads, edgeMode,
-                edgeWidth, prefetch);
+                edgeWidth, prefetch, crop);
     }
 
     public LoaderOptions withShuffle(boolean on) {
         return new LoaderOptions(resolution, batchSize, augment, augmentation, seed, on, dropLast, threads, edgeMode,
-                edgeWidth, prefetch);
+                edgeWidth, prefetch, crop);
     }
 
     public LoaderOptions withDropLast(boolean on) {
         return new LoaderOptions(resolution, batchSize, augment, augmentation, seed, shuffle, on, threads, edgeMode,
-                edgeWidth, prefetch);
+                edgeWidth, prefetch, crop);
     }
 
     public LoaderOptions withEdges(EdgeMode mode, int width) {
         return new LoaderOptions(resolution, batchSize, augment, augmentation, seed, shuffle, dropLast, threads, mode,
-                width, prefetch);
+                width, prefetch, crop);
     }
 
     public LoaderOptions withPrefetch(int batches) {
         return new LoaderOptions(resolution, batchSize, augment, augmentation, seed, shuffle, dropLast, threads,
-                edgeMode, edgeWidth, batches);
+                edgeMode, edgeWidth, batches, crop);
+    }
+
+    public LoaderOptions withCrop(int size) {
+        return new LoaderOptions(resolution, batchSize, augment, augmentation, seed, shuffle, dropLast, threads,
+                edgeMode, edgeWidth, prefetch, size);
+    }
+
+    /** Side of the batches this loader makes: the crop when cropping, else the resolution. */
+    public int batchSide() {
+        return augment && crop > 0 ? crop : resolution;
     }
 }

@@ -8,7 +8,7 @@ import java.util.SplittableRandom;
  */
 public final class Seeds {
     /** Stream tags, so the same coordinates in different roles give unrelated seeds. */
-    public static final long PERMUTATION = 0x5045524DL, AUGMENTATION = 0x4155474DL;
+    public static final long PERMUTATION = 0x5045524DL, AUGMENTATION = 0x4155474DL, CROP = 0x43524F50L;
 
     private Seeds() {}
 

@@ -17,10 +17,11 @@ import java.nio.file.Path;
 public interface DataSources {
     /**
      * Training batches of {@code resolution} px with {@code augmentation}, in an order (and with augmentation
-     * draws) fixed by {@code seed} and the epoch.
+     * draws) fixed by {@code seed} and the epoch; with {@code crop > 0} each sample is a random {@code crop}-pixel
+     * window of the resized image ({@link LoaderOptions#crop}).
      */
-    BatchSource training(Path data, int resolution, int batchSize, long seed, AugmentationSettings augmentation)
-            throws IOException;
+    BatchSource training(Path data, int resolution, int batchSize, long seed, AugmentationSettings augmentation,
+            int crop) throws IOException;
 
     /** Validation batches of {@code resolution} px: no augmentation, a fixed order. */
     BatchSource validation(Path data, int resolution, int batchSize) throws IOException;
@@ -32,9 +33,9 @@ public interface DataSources {
     DataSources LOADER = new DataSources() {
         @Override
         public BatchSource training(Path data, int resolution, int batchSize, long seed,
-                AugmentationSettings augmentation) throws IOException {
+                AugmentationSettings augmentation, int crop) throws IOException {
             return DataLoader.open(DatasetReaders.open(data),
-                    LoaderOptions.training(resolution, batchSize, seed, augmentation));
+                    LoaderOptions.training(resolution, batchSize, seed, augmentation).withCrop(crop));
         }
 
         @Override

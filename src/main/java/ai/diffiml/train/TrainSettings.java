@@ -24,10 +24,20 @@ package ai.diffiml.train;
  *     all of them
  * @param auxWarmupEpochs DiffIML: the first this many epochs train the encoder and its auxiliary head alone (the
  *     diffusion objective and the UNet wait; the method: 0); absent in older configs
+ * @param trainCrop training samples are random {@code trainCrop}-pixel windows of the resized images (0: whole
+ *     images, the method; validation always scores whole images); absent in older configs
  */
 public record TrainSettings(int epochs, double lr, double warmupEpochs, double weightDecay, double clipNorm,
         long seed, int checkpointEvery, int valSteps, int valEnsemble, long timeLimitSeconds, Double lrFloor,
-        java.util.Map<String, Double> lrScales, Integer valSubset, Double auxWarmupEpochs) {
+        java.util.Map<String, Double> lrScales, Integer valSubset, Double auxWarmupEpochs, Integer trainCrop) {
+
+    /** Settings that train on whole images. */
+    public TrainSettings(int epochs, double lr, double warmupEpochs, double weightDecay, double clipNorm, long seed,
+            int checkpointEvery, int valSteps, int valEnsemble, long timeLimitSeconds, Double lrFloor,
+            java.util.Map<String, Double> lrScales, Integer valSubset, Double auxWarmupEpochs) {
+        this(epochs, lr, warmupEpochs, weightDecay, clipNorm, seed, checkpointEvery, valSteps, valEnsemble,
+                timeLimitSeconds, lrFloor, lrScales, valSubset, auxWarmupEpochs, null);
+    }
 
     /** Settings with a cosine to 0, one learning rate for every part and every validation on all images. */
     public TrainSettings(int epochs, double lr, double warmupEpochs, double weightDecay, double clipNorm, long seed,
@@ -51,6 +61,9 @@ public record TrainSettings(int epochs, double lr, double warmupEpochs, double w
         lrScales = lrScales == null ? java.util.Map.of() : java.util.Map.copyOf(lrScales);
         valSubset = valSubset == null ? 0 : valSubset;
         auxWarmupEpochs = auxWarmupEpochs == null ? 0.0 : auxWarmupEpochs;
+        trainCrop = trainCrop == null ? 0 : trainCrop;
+        require(trainCrop == 0 || (trainCrop >= 32 && trainCrop % 32 == 0), "training crop must be 0 (whole"
+                + " images) or a multiple of 32 >= 32 pixels, got " + trainCrop);
         require(auxWarmupEpochs >= 0 && auxWarmupEpochs < epochs, "auxiliary warm-up must be >= 0 epochs and"
                 + " shorter than the run (" + epochs + " epochs), got " + auxWarmupEpochs);
         require(lrFloor >= 0 && lrFloor <= 1, "learning-rate floor must be in [0, 1] (a fraction of the peak), got "
@@ -89,7 +102,7 @@ public record TrainSettings(int epochs, double lr, double warmupEpochs, double w
 
     public TrainSettings withTimeLimit(long seconds) {
         return new TrainSettings(epochs, lr, warmupEpochs, weightDecay, clipNorm, seed, checkpointEvery, valSteps,
-                valEnsemble, seconds, lrFloor, lrScales, valSubset, auxWarmupEpochs);
+                valEnsemble, seconds, lrFloor, lrScales, valSubset, auxWarmupEpochs, trainCrop);
     }
 
     /** Steps of the auxiliary warm-up in a run of {@code perEpoch} batches per epoch. */

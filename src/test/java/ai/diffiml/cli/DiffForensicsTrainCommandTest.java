@@ -106,6 +106,8 @@ class DiffForensicsTrainCommandTest {
     void usageErrorsAreOneLine() throws Exception {
         CliExpectations.assertOneLineError(run(tiny("a", "--vae", "x").toArray(String[]::new)),
                 "--vae belong to DiffIML, not to --model diffforensics");
+        CliExpectations.assertOneLineError(run(tiny("t", "--train-crop", "32").toArray(String[]::new)),
+                "--train-crop belong to DiffIML, not to --model diffforensics");
         CliExpectations.assertOneLineError(run(tiny("b", "--stage", "half").toArray(String[]::new)),
                 "--stage must be pretrain, finetune or both, got 'half'");
         CliExpectations.assertOneLineError(run(tiny("c", "--pretrained", dir.toString()).toArray(String[]::new)),

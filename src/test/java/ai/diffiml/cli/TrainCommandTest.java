@@ -60,12 +60,12 @@ class TrainCommandTest {
 
         @Override
         public BatchSource training(Path data, int resolution, int batchSize, long seed,
-                AugmentationSettings augmentation) {
+                AugmentationSettings augmentation, int crop) {
             opened.add("train " + data.getFileName() + " " + resolution + " " + batchSize + " " + seed + " "
-                    + augmentationLabel(augmentation));
+                    + augmentationLabel(augmentation) + (crop > 0 ? " crop " + crop : ""));
             long delay = firstBatchDelay;
             firstBatchDelay = 0;
-            RectangleBatches b = new RectangleBatches(6, batchSize, resolution, seed, 0);
+            RectangleBatches b = new RectangleBatches(6, batchSize, crop > 0 ? crop : resolution, seed, 0);
             return new BatchSource() {
                 boolean first = true;
 
@@ -174,6 +174,7 @@ class TrainCommandTest {
         assertFalse(c.model().clipSample());
         assertEquals(0.1, c.train().lrFloor());
         assertEquals(64, c.train().valSubset());
+        assertEquals(0, c.train().trainCrop(), "whole images unless --train-crop says otherwise");
         // the preset's share of the run trains the encoder and its auxiliary head alone (here of --epochs 1)
         assertEquals(ai.diffiml.train.TrainPreset.DEFAULT.learnability.auxWarmupShare(), c.train().auxWarmupEpochs());
         float scale = (float) new com.fasterxml.jackson.databind.ObjectMapper()
@@ -218,6 +219,8 @@ class TrainCommandTest {
         assertTrue(refused.err().contains("these cannot change: --epochs"), refused::toString);
         CliExpectations.assertOneLineError(run("train", "--resume", b.dir().toString(), "--unet-width", "128"),
                 "these cannot change: --unet-width");
+        CliExpectations.assertOneLineError(run("train", "--resume", b.dir().toString(), "--train-crop", "32"),
+                "these cannot change: --train-crop");
 
         Run resumed = run("train", "--resume", b.dir().toString(), "--device", "cpu");
         assertEquals(0, resumed.exit(), resumed::toString);
@@ -242,9 +245,17 @@ class TrainCommandTest {
     void discriminativeHeadTrainsTheSegFormer() throws Exception {
         Run r = run("train", "--data", dir.resolve("train").toString(), "--val-data", dir.resolve("val").toString(),
                 "--out", dir.resolve("runs").toString(), "--name", "seg", "--head", "discriminative", "--variant",
-                "b0", "--resolution", "32", "--batch", "2", "--epochs", "1", "--device", "cpu");
+                "b0", "--resolution", "64", "--train-crop", "32", "--batch", "2", "--epochs", "1", "--device", "cpu");
         assertEquals(0, r.exit(), r::toString);
         RunFolder f = new RunFolder(dir.resolve("runs/seg"));
+        assertEquals(32, RunConfig.read(f.config()).train().trainCrop());
+        assertTrue(data.opened.stream().anyMatch(o -> o.startsWith("train train 64 2 ") && o.endsWith(" crop 32")),
+                data.opened::toString);
+        assertTrue(data.opened.contains("val val 64 2"), data.opened::toString);
+        CliExpectations.assertOneLineError(run("train", "--data", "x", "--train-crop", "48", "--device", "cpu"),
+                "--train-crop must be 0 or a multiple of 32 from 32 to the resolution (128), got 48");
+        CliExpectations.assertOneLineError(run("train", "--data", "x", "--train-crop", "160", "--device", "cpu"),
+                "--train-crop must be 0 or a multiple of 32 from 32 to the resolution (128), got 160");
         assertEquals(3, SegFormerCheckpoint.readMeta(f.last()).step());
         assertEquals("discriminative", RunConfig.read(f.config()).head());
         assertFalse(Files.exists(f.dir().resolve("vae")));

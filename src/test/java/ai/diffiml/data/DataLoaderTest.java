@@ -316,6 +316,91 @@ class DataLoaderTest {
     }
 
     @Test
+    void cropsAreSeededWindowsOfTheResizedSampleWithTheirOwnEdges() throws Exception {
+        int full = 64, crop = 32;
+        LoaderOptions whole = LoaderOptions.training(full, 14, 9, AugmentationSettings.none()).withThreads(2)
+                .withShuffle(false);
+        LoaderOptions cropped = whole.withCrop(crop);
+        assertEquals(crop, cropped.batchSide());
+        assertEquals(full, cropped.withAugmentation(false, AugmentationSettings.none()).batchSide(),
+                "without augmentation (validation) samples stay whole");
+        java.util.Set<Integer> offsets = new java.util.HashSet<>();
+        try (DataLoader a = DataLoader.open(dataset, whole); DataLoader b = DataLoader.open(dataset, cropped)) {
+            Host plain = Host.of(a.batch(0, 0, Device.CPU));
+            Host window = Host.of(b.batch(0, 0, Device.CPU));
+            Host.of(b.batch(0, 0, Device.CPU)).assertSame(window, "asked twice");
+            assertEquals(14 * 3 * crop * crop, window.images().length);
+            for (int s = 0; s < 14; s++) {
+                int at = windowOffset(plain.images(), window.images(), s, full, crop);
+                assertTrue(at >= 0, window.ids().get(s) + ": the crop is no window of the resized image");
+                offsets.add(at);
+                int x = at % full, y = at / full;
+                float maskSum = 0, edgeSum = 0;
+                float[] mask = new float[crop * crop];
+                for (int r = 0; r < crop; r++) {
+                    for (int c = 0; c < crop; c++) {
+                        float m = window.masks()[s * crop * crop + r * crop + c];
+                        assertEquals(plain.masks()[s * full * full + (y + r) * full + x + c], m,
+                                window.ids().get(s) + ": mask at the image's window");
+                        mask[r * crop + c] = m;
+                        maskSum += m;
+                        edgeSum += window.edges()[s * crop * crop + r * crop + c];
+                    }
+                }
+                // the edge band is made from the cropped mask, at the batch's size
+                try (Mat m = new Mat(crop, crop, org.bytedeco.opencv.global.opencv_core.CV_8UC1);
+                        Mat band = EdgeMaps.band(maskMat(m, mask), 7)) {
+                    float[] edge = new float[crop * crop];
+                    Preprocess.maskToFloats(band, edge, 0);
+                    assertArrayEquals(edge, Arrays.copyOfRange(window.edges(), s * crop * crop,
+                            (s + 1) * crop * crop), window.ids().get(s) + ": edges of the crop");
+                }
+                assertEquals(maskSum > 0, window.tampered()[s], window.ids().get(s)
+                        + ": a crop is tampered when its window holds tampered pixels");
+                assertEquals(maskSum > 0, edgeSum > 0);
+            }
+        }
+        assertTrue(offsets.size() > 3, "windows are drawn per sample, got offsets " + offsets);
+        assertThrows(IllegalArgumentException.class, () -> whole.withCrop(48));
+        assertThrows(IllegalArgumentException.class, () -> whole.withCrop(96));
+        assertThrows(IllegalArgumentException.class, () -> whole.withCrop(16));
+    }
+
+    /** {@code mask01} (0/1 floats) into the 8-bit mask {@code m} (0/255). */
+    private static Mat maskMat(Mat m, float[] mask01) {
+        byte[] bytes = new byte[mask01.length];
+        for (int i = 0; i < bytes.length; i++) {
+            bytes[i] = (byte) (mask01[i] > 0.5f ? 255 : 0);
+        }
+        m.data().put(bytes);
+        return m;
+    }
+
+    /** y * full + x of the window of sample s's planes that equals its crop, or -1. */
+    private static int windowOffset(float[] plain, float[] window, int s, int full, int crop) {
+        for (int y = 0; y + crop <= full; y++) {
+            for (int x = 0; x + crop <= full; x++) {
+                boolean same = true;
+                for (int c = 0; c < 3 && same; c++) {
+                    for (int r = 0; r < crop && same; r++) {
+                        for (int k = 0; k < crop; k++) {
+                            if (plain[((s * 3 + c) * full + y + r) * full + x + k]
+                                    != window[((s * 3 + c) * crop + r) * crop + k]) {
+                                same = false;
+                                break;
+                            }
+                        }
+                    }
+                }
+                if (same) {
+                    return y * full + x;
+                }
+            }
+        }
+        return -1;
+    }
+
+    @Test
     void closingStopsTheThreads() throws Exception {
         DataLoader loader = DataLoader.open(dataset, training(3));
         loader.batch(0, 0, Device.CPU).close(); // leaves prefetches running
