@@ -9,8 +9,9 @@ import java.util.TreeMap;
 /**
  * Wall time per recorded op, forward and backward, on this thread's tape: a profiling aid, off unless switched on
  * ({@link #enable}, or {@code -Ddiffiml.profile=true}). The forward time of an op is the time since the previous
- * record (or {@link #mark}) on this thread, so it includes any unrecorded work in between; the backward time is
- * that of its backward function. Ops are keyed by name and, where set, the caller's label ({@link #label}).
+ * record (or {@link #mark}, or {@link #lap}) on this thread, so it includes any unrecorded work in between; a caller
+ * names such work (data loading, no-grad targets, the optimizer) with {@link #lap}. The backward time is that of its
+ * backward function. Ops are keyed by name and, where set, the caller's label ({@link #label}).
  */
 public final class OpProfile {
     private OpProfile() {}
@@ -33,6 +34,16 @@ public final class OpProfile {
     /** Starts the next forward interval now (call before the first op of a pass). */
     public static void mark() {
         LAST.get()[0] = System.nanoTime();
+    }
+
+    /**
+     * Books the time since the previous record on this thread as forward time of {@code name} (under the current
+     * label): unrecorded work, such as no-grad passes, that would otherwise be charged to the next recorded op.
+     */
+    public static void lap(String name) {
+        if (enabled) {
+            forward(key(name));
+        }
     }
 
     /** Prefixes the keys of the ops recorded from now on by this thread (null: none). */

@@ -110,6 +110,11 @@ public final class TrainCommand implements Callable<Integer> {
                     + " (default 64, paper 128).")
     private Integer unetWidth;
 
+    @Option(names = "--stem-width", paramLabel = "<c>",
+            description = "Channels of the noise stem's two full-resolution conv layers (DiffIML; 1.."
+                    + NoiseStem.MAX_WIDTH + "). Default: " + NoiseStem.DEFAULT_WIDTH + ".")
+    private Integer stemWidth;
+
     @Option(names = "--decoder-width", paramLabel = "<d>",
             description = "DiffForensics decoder width D (blocks of 4D, 2D, D channels; a multiple of 8). Default:"
                     + " the preset's (default 32, paper 64).")
@@ -372,11 +377,19 @@ public final class TrainCommand implements Callable<Integer> {
         if (!diffusion && (auxWeight != null || segWeight != null || auxAnchor != null || anchorForm != null
                 || auxDetail != null || weightedLatents != null || pixelWeight != null || auxWarmupEpochs != null
                 || priorRate != null || guessShare != null
-                || detachCondition != null || auxFine != null || auxFineConvs != null || unetWidth != null)) {
+                || detachCondition != null || auxFine != null || auxFineConvs != null || unetWidth != null
+                || stemWidth != null)) {
             throw new IllegalArgumentException("--aux-weight, --seg-weight, --aux-anchor, --anchor-form,"
                     + " --aux-detail, --weighted-latents, --pixel-weight, --guess-share, --detach-condition,"
-                    + " --aux-fine, --aux-fine-convs, --unet-width, --aux-warmup-epochs and --prior-rate belong to the"
-                    + " diffusion head");
+                    + " --aux-fine, --aux-fine-convs, --unet-width, --stem-width, --aux-warmup-epochs and --prior-rate"
+                    + " belong to the diffusion head");
+        }
+        if (stemWidth != null && (stemWidth < 1 || stemWidth > NoiseStem.MAX_WIDTH)) {
+            throw new IllegalArgumentException("--stem-width must be in [1, " + NoiseStem.MAX_WIDTH + "], got "
+                    + stemWidth);
+        }
+        if (stemWidth != null && stem.equals("none")) {
+            throw new IllegalArgumentException("--stem-width needs a noise stem (--noise-stem srm or srm+bayar)");
         }
         int width = unetWidth != null ? unetWidth : preset.unetWidth;
         if (width < 32 || width > 512 || width % 32 != 0) {
@@ -442,6 +455,7 @@ public final class TrainCommand implements Callable<Integer> {
                 .withTraining(stem, aux, fixedPos == null ? 1f : fixedPos, lambda, l.clipSample())
                 .withAnchor(anchored, form, detail).withWeightedLatents(weighted).withPixelWeight(pixel)
                 .withGuessShare(guesses).withDetachedCondition(detached).withAuxFine(fine).withAuxFineConvs(fineConvs)
+                .withStemWidth(stemWidth != null ? stemWidth : l.stemWidth())
                 .withPriorRate(priorRate != null ? priorRate : paperModel.priorRate()) : null;
         SegFormer.Config seg = diffusion ? null : SegFormer.Config.of(v, res).withNoiseStem(stem);
         double stage1Lr = vaeLr != null ? vaeLr : l.vaeLr();
@@ -553,7 +567,8 @@ public final class TrainCommand implements Callable<Integer> {
     private static final List<String> DIFFIML_OPTIONS = List.of("--head", "--vae", "--vae-epochs", "--teacher",
             "--aux-weight", "--aux-anchor", "--seg-weight", "--vae-lr", "--val-steps", "--val-ensemble", "--anchor-form",
             "--aux-detail", "--weighted-latents", "--pixel-weight", "--aux-warmup-epochs", "--prior-rate",
-            "--guess-share", "--detach-condition", "--aux-fine", "--aux-fine-convs", "--unet-width", "--train-crop");
+            "--guess-share", "--detach-condition", "--aux-fine", "--aux-fine-convs", "--unet-width", "--stem-width",
+            "--train-crop");
 
     private List<String> matched(List<String> names) {
         return names.stream().filter(n -> spec.commandLine().getParseResult().hasMatchedOption(n)).toList();

@@ -16,7 +16,8 @@ import java.util.Locale;
 /**
  * A forensic noise stem for the Mix Transformer: noise residuals of the image and their log local energy, embedded
  * batch-normalised per feature channel (log energies sit at very different levels: a textured patch's energy is
- * orders of magnitude above a flat one's), through two 3x3 conv + BatchNorm + ReLU layers of {@value #WIDTH} channels
+ * orders of magnitude above a flat one's), through two 3x3 conv + BatchNorm + ReLU layers ({@value #DEFAULT_WIDTH}
+ * channels unless a width is given)
  * at full resolution (an early-convolution stem: the nonlinear local comparisons of noise statistics a 7x7 stride-4
  * linear patch embedding cannot make), embedded by a 7x7 stride-4 conv onto the first stage's grid and added to the
  * first patch embedding before its LayerNorm.
@@ -65,8 +66,10 @@ public final class NoiseStem extends Module {
 
     /** The ImageNet std per channel that the input was normalised with (data.Preprocess.STD; a test keeps them equal). */
     static final float[] IMAGENET_STD = {0.229f, 0.224f, 0.225f};
-    /** Width of the stem's two full-resolution convolutions. */
-    public static final int WIDTH = 32;
+    /** Width of the stem's two full-resolution convolutions where the model does not set one. */
+    public static final int DEFAULT_WIDTH = 32;
+    /** The widest stem a config may ask for (its two layers run at full resolution). */
+    public static final int MAX_WIDTH = 128;
     /** Residuals are divided by this before they join the features (grey-level residuals reach tens). */
     static final float RESIDUAL_SCALE = 8f;
     /** Side of the box over which residual energy is averaged. */
@@ -81,11 +84,21 @@ public final class NoiseStem extends Module {
     private final BatchNorm2d norm1, norm2;
     private final Conv2d proj;
     private final int residualChannels;
+    private final int width;
 
     public NoiseStem(Device device, Kind kind, int embedDim) {
+        this(device, kind, embedDim, DEFAULT_WIDTH);
+    }
+
+    /** A stem whose two full-resolution layers have {@code width} channels (1..{@value #MAX_WIDTH}). */
+    public NoiseStem(Device device, Kind kind, int embedDim, int width) {
         if (kind == Kind.NONE) {
             throw new IllegalArgumentException("NoiseStem: kind none has no stem");
         }
+        if (width < 1 || width > MAX_WIDTH) {
+            throw new IllegalArgumentException("NoiseStem: width must be in [1, " + MAX_WIDTH + "], got " + width);
+        }
+        this.width = width;
         this.kind = kind;
         residualChannels = kind == Kind.SRM_BAYAR ? 12 : 9;
         srmKernels = buffer("srm_kernels", device, 9, 1, 5, 5);
@@ -94,15 +107,20 @@ public final class NoiseStem extends Module {
                 .fill(1f / (ENERGY_BOX * ENERGY_BOX));
         bayarFree = kind == Kind.SRM_BAYAR ? param("bayar_weight", device, 9, 24) : null;
         norm = child("norm", new BatchNorm2d(device, 2 * residualChannels));
-        conv1 = child("conv1", new Conv2d(device, 2 * residualChannels, WIDTH, 3, 1, 1, 1, false));
-        norm1 = child("norm1", new BatchNorm2d(device, WIDTH));
-        conv2 = child("conv2", new Conv2d(device, WIDTH, WIDTH, 3, 1, 1, 1, false));
-        norm2 = child("norm2", new BatchNorm2d(device, WIDTH));
-        proj = child("proj", new Conv2d(device, WIDTH, embedDim, 7, 4, 3, 1, true));
+        conv1 = child("conv1", new Conv2d(device, 2 * residualChannels, width, 3, 1, 1, 1, false));
+        norm1 = child("norm1", new BatchNorm2d(device, width));
+        conv2 = child("conv2", new Conv2d(device, width, width, 3, 1, 1, 1, false));
+        norm2 = child("norm2", new BatchNorm2d(device, width));
+        proj = child("proj", new Conv2d(device, width, embedDim, 7, 4, 3, 1, true));
     }
 
     public Kind kind() {
         return kind;
+    }
+
+    /** Channels of the full-resolution features ({@link #hidden}). */
+    public int width() {
+        return width;
     }
 
     /** The MiT's conv initialisation for the projection; Bayar taps U(-1, 1). */
@@ -125,7 +143,7 @@ public final class NoiseStem extends Module {
         return proj.forward(hidden(image));
     }
 
-    /** The full-resolution features the projection reads: [B, WIDTH, H, W]. */
+    /** The full-resolution features the projection reads: [B, width, H, W]. */
     public Tensor hidden(Tensor image) {
         Tensor x = norm.forward(features(image));
         x = Activations.relu(norm1.forward(conv1.forward(x)));

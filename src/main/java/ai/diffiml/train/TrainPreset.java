@@ -1,6 +1,7 @@
 package ai.diffiml.train;
 
 import ai.diffiml.data.AugmentationPreset;
+import ai.diffiml.model.NoiseStem;
 import java.util.Locale;
 
 /**
@@ -21,10 +22,10 @@ import java.util.Locale;
 public enum TrainPreset {
     DEFAULT("b0", 128, 64, 8, 4, 1, 8, 1, 3e-4, 0.3, AugmentationPreset.GEOMETRIC,
             new Learnability("srm", 5f, true, 0.5f, false, 1e-3, 0.1, 64, true, true, "residual", true, true, 1f, 0,
-                    1f, true, true, 1)),
+                    1f, true, true, 1, NoiseStem.DEFAULT_WIDTH)),
     PAPER("b3", 512, 128, 16, 200, 40, 8, 5, 1e-4, 2, AugmentationPreset.PAPER,
             new Learnability("none", 0f, false, 0.2f, true, 1e-4, 0, 0, false, false, "gated", false, false, 0f, 0,
-                    0f, false, false, 0));
+                    0f, false, false, 0, NoiseStem.DEFAULT_WIDTH));
 
     /**
      * The settings that decide whether a short run learns (issue: the default run must localize), each a flag of
@@ -55,12 +56,13 @@ public enum TrainPreset {
      * @param auxFine the auxiliary head adds a read-out of the encoder at 1/4 resolution
      *     ({@link ai.diffiml.model.diffiml.FineReadout})
      * @param auxFineConvs 3x3 conv layers of that read-out (0: 1x1 convs alone)
+     * @param stemWidth channels of the noise stem's two full-resolution layers (DiffIML)
      */
     public record Learnability(String noiseStem, float auxWeight, boolean fairLoss, float segWeight,
             boolean clipSample, double vaeLr, double lrFloor, int valSubset, boolean calibrateLatents,
             boolean auxAnchor, String anchorForm, boolean auxDetail, boolean weightedLatents, float pixelWeight,
             double auxWarmupShare, float guessShare, boolean detachCondition, boolean auxFine,
-            int auxFineConvs) {}
+            int auxFineConvs, int stemWidth) {}
 
     public final String variant;
     public final int resolution;

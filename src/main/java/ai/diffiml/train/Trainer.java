@@ -1,5 +1,6 @@
 package ai.diffiml.train;
 
+import ai.diffiml.autograd.OpProfile;
 import ai.diffiml.autograd.Tape;
 import ai.diffiml.backend.Device;
 import ai.diffiml.data.Batch;
@@ -275,6 +276,8 @@ public final class Trainer {
             if (validation != null) {
                 baselines(log, progress, savedAt < 0); // a resumed run's log holds them already
             }
+            // the profile covers the training steps of this run only (not stage 1, validation or baselines)
+            OpProfile.reset();
             while (step < total) {
                 if (stopRequested || timeIsUp()) {
                     if (savedAt != step) {
@@ -329,7 +332,9 @@ public final class Trainer {
             Map<String, Tensor> buffers = task.model().namedBuffers();
             Map<String, float[]> before = new LinkedHashMap<>();
             buffers.forEach((name, b) -> before.put(name, b.toArray()));
+            OpProfile.mark(); // validation, logging and checkpoints since the last step are not the step's
             try (Scope scope = Scope.open(); Batch batch = train.batch(epoch, index, device)) {
+                OpProfile.lap("data");
                 batchSize = batch.size();
                 Task.StepLoss l = task.loss(batch, step, settings.seed());
                 loss = l.total().item();
@@ -345,6 +350,7 @@ public final class Trainer {
                         bad = "the gradient norm is " + gradNorm;
                     } else {
                         opt.step();
+                        OpProfile.lap("update"); // gradient norm, clipping and AdamW
                     }
                 }
             } finally {
@@ -556,9 +562,9 @@ public final class Trainer {
             double seconds = (System.nanoTime() - begin) / 1e9;
             progress.close();
             long steps = step - firstStep;
-            if (ai.diffiml.autograd.OpProfile.enabled() && steps > 0) {
+            if (OpProfile.enabled() && steps > 0) {
                 LOG.info("op profile of the training steps (-Ddiffiml.profile=true), per step:\n{}",
-                        ai.diffiml.autograd.OpProfile.report((int) steps));
+                        OpProfile.report((int) steps));
             }
             try {
                 CurvePlot.write(run.metrics(), run.curves(), task.head());

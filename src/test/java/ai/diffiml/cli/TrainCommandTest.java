@@ -170,6 +170,7 @@ class TrainCommandTest {
         assertEquals(1, c.model().auxFineConvs());
         assertEquals(ai.diffiml.train.TrainPreset.DEFAULT.unetWidth, c.model().unetChannels());
         assertEquals(64, c.model().unetChannels());
+        assertEquals(32, c.model().stemWidth());
         assertEquals(0.5f, c.model().segWeight());
         assertFalse(c.model().clipSample());
         assertEquals(0.1, c.train().lrFloor());
@@ -290,6 +291,14 @@ class TrainCommandTest {
                 "--device", "cpu"), "--aux-fine-convs needs the read-out at 1/4 (--aux-fine)");
         CliExpectations.assertOneLineError(run("train", "--data", "x", "--head", "discriminative", "--unet-width",
                 "64", "--device", "cpu"), "belong to the diffusion head");
+        CliExpectations.assertOneLineError(run("train", "--data", "x", "--stem-width", "0", "--device", "cpu"),
+                "--stem-width must be in [1, 128], got 0");
+        CliExpectations.assertOneLineError(run("train", "--data", "x", "--stem-width", "129", "--device", "cpu"),
+                "--stem-width must be in [1, 128], got 129");
+        CliExpectations.assertOneLineError(run("train", "--data", "x", "--noise-stem", "none", "--stem-width", "16",
+                "--device", "cpu"), "--stem-width needs a noise stem (--noise-stem srm or srm+bayar)");
+        CliExpectations.assertOneLineError(run("train", "--data", "x", "--head", "discriminative", "--stem-width",
+                "16", "--device", "cpu"), "belong to the diffusion head");
         assertTrue(r.out().contains("positive weight"), r::toString); // --pos-weight auto, the default
         assertEquals("srm", RunConfig.read(f.config()).segformer().noiseStem());
         assertTrue(RunConfig.read(f.config()).segformer().posWeight() >= 1f);

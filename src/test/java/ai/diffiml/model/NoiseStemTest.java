@@ -178,4 +178,28 @@ class NoiseStemTest {
             }
         }
     }
+
+    @Test
+    void theStemWidthIsAConfigSettingThatOlderConfigsReadAsThirtyTwo() {
+        ModelConfig plain = new ModelConfig("b0", 32, 32, 32, 4, 8, 1e-6f, 1e-5f, 0, 1000, 2, 1, 0.1f, 0.2f, true)
+                .withTraining("srm", 1f, 2f, 0.5f, false);
+        assertEquals(NoiseStem.DEFAULT_WIDTH, plain.stemWidth()); // as in files written before the setting
+        ModelConfig narrow = plain.withAnchor(false, ai.diffiml.model.diffiml.AnchorForm.RESIDUAL, true)
+                .withStemWidth(8);
+        try (DiffIml m = new DiffIml(narrow, Device.CPU).init(2); Scope s = Scope.open()) {
+            java.util.Map<String, Tensor> p = m.namedParameters();
+            assertArrayEquals(new int[] {8, 18, 3, 3}, p.get("noise_stem.conv1.weight").shape());
+            assertArrayEquals(new int[] {8, 8, 3, 3}, p.get("noise_stem.conv2.weight").shape());
+            assertArrayEquals(new int[] {32, 8, 7, 7}, p.get("noise_stem.proj.weight").shape());
+            assertArrayEquals(new int[] {1, 8, 1, 1}, p.get("aux_detail.weight").shape()); // reads the stem's features
+            assertEquals(8, m.noiseStem().width());
+            assertArrayEquals(new int[] {1, 8, 32, 32},
+                    m.noiseStem().hidden(new Rand(1).tensorIn(-1, 1, 1, 3, 32, 32)).shape());
+        }
+        for (int bad : new int[] {0, NoiseStem.MAX_WIDTH + 1}) {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> plain.withStemWidth(bad));
+            assertEquals("model config: stemWidth must be in [1, " + NoiseStem.MAX_WIDTH + "], got " + bad,
+                    e.getMessage());
+        }
+    }
 }

@@ -54,7 +54,7 @@ public final class DiffIml extends Module {
     /**
      * What the encoder computes once per image: the condition feature F [B, condChannels, H/8, W/8] the UNet reads,
      * and, when the config's auxiliary head reads the noise stem ({@link ModelConfig#auxDetail}), the stem's
-     * full-resolution features [B, {@value NoiseStem#WIDTH}, H, W] (else null), and with {@link ModelConfig#auxFine}
+     * full-resolution features [B, stem width, H, W] (else null), and with {@link ModelConfig#auxFine}
      * the fine read-out's logits [B, 1, H/4, W/4] (else null).
      */
     public record Condition(Tensor feature, Tensor detail, Tensor fine) {
@@ -81,12 +81,13 @@ public final class DiffIml extends Module {
                 config.condChannels()));
         vae = child("vae", new LightVae(device, config.vaeBase(), config.latentChannels(), config.latentScale()));
         NoiseStem.Kind kind = config.noiseStemKind();
-        stem = kind == NoiseStem.Kind.NONE ? null : child("noise_stem", new NoiseStem(device, kind, v.dims()[0]));
+        stem = kind == NoiseStem.Kind.NONE ? null : child("noise_stem", new NoiseStem(device, kind, v.dims()[0],
+                config.stemWidth()));
         auxHead = config.auxWeight() > 0
                 ? child("aux_head", new Conv2d(device, config.condChannels(), 1, 1, 1, 0, 1, true)) : null;
         // ModelConfig guarantees the stem and the head exist when auxDetail is set.
         auxDetail = config.auxDetail()
-                ? child("aux_detail", new Conv2d(device, NoiseStem.WIDTH, 1, 1, 1, 0, 1, true)) : null;
+                ? child("aux_detail", new Conv2d(device, config.stemWidth(), 1, 1, 1, 0, 1, true)) : null;
         auxFine = config.auxFine() ? child("aux_fine", new FineReadout(device, 4 * config.condChannels(),
                 config.auxFineConvs())) : null;
         schedule = new NoiseSchedule(config.trainSteps(), 1e-4, 2e-2);
@@ -218,6 +219,7 @@ public final class DiffIml extends Module {
             int[] conditionOrder, boolean[] guessed) {
         Tensor y0 = targetLatents(mask01, edge01);
         Tensor yT = ErrorPrior.noise(schedule, y0, xi, eps, t, config.priorRate());
+        OpProfile.lap("targets"); // the frozen VAE's encoding of mask and edges, no grad
         OpProfile.label("encoder");
         Condition c = conditioning(image);
         OpProfile.label("unet");
@@ -241,6 +243,7 @@ public final class DiffIml extends Module {
         }
         if (guessed != null) {
             yT = noisedAroundGuess(yT, t, xi, eps, feature, anchor, guessed);
+            OpProfile.lap("guess"); // the no-grad first DDIM step
         }
         Tensor out = denoise(yT, t, feature, anchor);
         OpProfile.label("losses");

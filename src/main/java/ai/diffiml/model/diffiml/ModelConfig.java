@@ -49,12 +49,15 @@ import ai.diffiml.model.mit.MixTransformer;
  *     needs {@code auxWeight > 0}); false: it reads the 1/8 condition feature (and the stem) alone
  * @param auxFineConvs 3x3 conv + BatchNorm + ReLU layers of that read-out ({@link FineReadout}; 0..4, needs
  *     {@code auxFine} when above 0); 0 in files written before it existed
+ * @param stemWidth channels of the noise stem's two full-resolution layers ({@link NoiseStem}; 1..{@value
+ *     NoiseStem#MAX_WIDTH}); {@value NoiseStem#DEFAULT_WIDTH} in files written before it existed
  */
 public record ModelConfig(String variant, int resolution, int condChannels, int unetChannels, int latentChannels,
         int vaeBase, float blockEps, float embedEps, double dropPath, int trainSteps, int sampleSteps, int ensemble,
         float priorRate, float segWeight, boolean clipSample, String noiseStem, Float auxWeight, Float auxPosWeight,
         Float latentScale, Boolean auxAnchor, String anchorForm, Boolean auxDetail, Boolean weightedLatents,
-        Float pixelWeight, Float guessShare, Boolean detachCondition, Boolean auxFine, Integer auxFineConvs) {
+        Float pixelWeight, Float guessShare, Boolean detachCondition, Boolean auxFine, Integer auxFineConvs,
+        Integer stemWidth) {
 
     /** A config without noise stem and auxiliary loss, at the SD VAE's latent scale (the paper's model). */
     public ModelConfig(String variant, int resolution, int condChannels, int unetChannels, int latentChannels,
@@ -62,7 +65,7 @@ public record ModelConfig(String variant, int resolution, int condChannels, int 
             int ensemble, float priorRate, float segWeight, boolean clipSample) {
         this(variant, resolution, condChannels, unetChannels, latentChannels, vaeBase, blockEps, embedEps, dropPath,
                 trainSteps, sampleSteps, ensemble, priorRate, segWeight, clipSample, null, null, null, null, null, null,
-                null, null, null, null, null, null, null);
+                null, null, null, null, null, null, null, null);
     }
 
     /**
@@ -76,7 +79,7 @@ public record ModelConfig(String variant, int resolution, int condChannels, int 
             java.util.Map.entry("auxDetail", false), java.util.Map.entry("weightedLatents", false),
             java.util.Map.entry("pixelWeight", 0f), java.util.Map.entry("guessShare", 0f),
             java.util.Map.entry("detachCondition", false), java.util.Map.entry("auxFine", false),
-            java.util.Map.entry("auxFineConvs", 0));
+            java.util.Map.entry("auxFineConvs", 0), java.util.Map.entry("stemWidth", NoiseStem.DEFAULT_WIDTH));
 
     public ModelConfig {
         // Configs written before these settings existed read as the paper's model.
@@ -93,6 +96,9 @@ public record ModelConfig(String variant, int resolution, int condChannels, int 
         detachCondition = detachCondition != null && detachCondition;
         auxFine = auxFine != null && auxFine;
         auxFineConvs = auxFineConvs == null ? 0 : auxFineConvs;
+        stemWidth = stemWidth == null ? NoiseStem.DEFAULT_WIDTH : stemWidth;
+        require(stemWidth >= 1 && stemWidth <= NoiseStem.MAX_WIDTH, "stemWidth must be in [1, " + NoiseStem.MAX_WIDTH
+                + "], got " + stemWidth);
         require(!auxFine || auxWeight > 0, "auxFine needs the auxiliary head (auxWeight > 0)");
         require(auxFineConvs >= 0 && auxFineConvs <= MAX_AUX_FINE_CONVS, "auxFineConvs must be in [0, "
                 + MAX_AUX_FINE_CONVS + "], got " + auxFineConvs);
@@ -223,6 +229,11 @@ public record ModelConfig(String variant, int resolution, int condChannels, int 
         return edit(e -> e.auxFineConvs = convs);
     }
 
+    /** The same model with a noise stem whose full-resolution layers have {@code width} channels. */
+    public ModelConfig withStemWidth(int width) {
+        return edit(e -> e.stemWidth = width);
+    }
+
     /** This config with what {@code change} sets on a mutable copy of it; validated like any new config. */
     private ModelConfig edit(java.util.function.Consumer<Edit> change) {
         Edit e = new Edit(this);
@@ -235,7 +246,7 @@ public record ModelConfig(String variant, int resolution, int condChannels, int 
         String variant, noiseStem, anchorForm;
         int resolution, condChannels, unetChannels, latentChannels, vaeBase, trainSteps, sampleSteps, ensemble;
         float blockEps, embedEps, priorRate, segWeight, auxWeight, auxPosWeight, latentScale, pixelWeight, guessShare;
-        int auxFineConvs;
+        int auxFineConvs, stemWidth;
         double dropPath;
         boolean clipSample, auxAnchor, auxDetail, weightedLatents, detachCondition, auxFine;
 
@@ -268,13 +279,14 @@ public record ModelConfig(String variant, int resolution, int condChannels, int 
             detachCondition = c.detachCondition;
             auxFine = c.auxFine;
             auxFineConvs = c.auxFineConvs;
+            stemWidth = c.stemWidth;
         }
 
         ModelConfig build() {
             return new ModelConfig(variant, resolution, condChannels, unetChannels, latentChannels, vaeBase, blockEps,
                     embedEps, dropPath, trainSteps, sampleSteps, ensemble, priorRate, segWeight, clipSample, noiseStem,
                     auxWeight, auxPosWeight, latentScale, auxAnchor, anchorForm, auxDetail, weightedLatents,
-                    pixelWeight, guessShare, detachCondition, auxFine, auxFineConvs);
+                    pixelWeight, guessShare, detachCondition, auxFine, auxFineConvs, stemWidth);
         }
     }
 

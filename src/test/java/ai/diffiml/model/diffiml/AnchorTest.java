@@ -99,7 +99,7 @@ class AnchorTest {
                 Scope s = Scope.open(); GradMode.Guard g = GradMode.disabled()) {
             m.train(false);
             DiffIml.Condition c = m.conditioning(new Rand(1).tensorIn(-1, 1, 2, 3, 32, 32));
-            assertEquals(java.util.List.of(2, NoiseStem.WIDTH, 32, 32),
+            assertEquals(java.util.List.of(2, NoiseStem.DEFAULT_WIDTH, 32, 32),
                     java.util.Arrays.stream(c.detail().shape()).boxed().toList());
             float[] withDetail = m.auxLogits(c, 32, 32).toArray();
             m.namedParameters().forEach((name, p) -> {
