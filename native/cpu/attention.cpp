@@ -107,6 +107,14 @@ int attention_backward(const float* q, const float* k, const float* v, const flo
 
 int attention_supported(int64_t head_dim) { return head_dim >= 1; }
 
+// attention_avx512.cpp
+bool attention_avx512_supports(int64_t d);
+void attention_avx512_forward(const float* q, const float* k, const float* v, float* out, float* lse, int64_t batch,
+                              int64_t heads, int64_t lq, int64_t lk, int64_t d, float scale);
+void attention_avx512_backward(const float* q, const float* k, const float* v, const float* out, const float* dout,
+                               const float* lse, float* delta, float* dq, float* dk, float* dv, int64_t batch,
+                               int64_t heads, int64_t lq, int64_t lk, int64_t d, float scale);
+
 }  // namespace dml::cpu
 
 namespace {
@@ -145,6 +153,34 @@ int dml_attention_backward(int dev, const float* q, const float* k, const float*
                          (long long)head_dim);
     DML_DISPATCH(attention_backward, q, k, v, out, dout, lse, delta, dq, dk, dv, batch, heads, lq, lk, head_dim,
                  scale);
+}
+
+int dml_attention_cpu_vector_supported(int64_t head_dim) {
+    return dml::cpu::attention_avx512_supports(head_dim) ? 1 : 0;
+}
+
+int dml_attention_cpu_vector_forward(const float* q, const float* k, const float* v, float* out, float* lse,
+                                     int64_t batch, int64_t heads, int64_t lq, int64_t lk, int64_t head_dim,
+                                     float scale) {
+    if (int s = check_sizes("attention_cpu_vector_forward", batch, heads, lq, lk, head_dim)) return s;
+    if (!dml::cpu::attention_avx512_supports(head_dim))
+        return dml::fail(DML_ERR_ARGUMENT, "attention_cpu_vector_forward: needs AVX-512F and head_dim 8, 16, 32 or 64,"
+                         " got head_dim %lld", (long long)head_dim);
+    dml::cpu::attention_avx512_forward(q, k, v, out, lse, batch, heads, lq, lk, head_dim, scale);
+    return DML_OK;
+}
+
+int dml_attention_cpu_vector_backward(const float* q, const float* k, const float* v, const float* out,
+                                      const float* dout, const float* lse, float* delta, float* dq, float* dk,
+                                      float* dv, int64_t batch, int64_t heads, int64_t lq, int64_t lk,
+                                      int64_t head_dim, float scale) {
+    if (int s = check_sizes("attention_cpu_vector_backward", batch, heads, lq, lk, head_dim)) return s;
+    if (!dml::cpu::attention_avx512_supports(head_dim))
+        return dml::fail(DML_ERR_ARGUMENT, "attention_cpu_vector_backward: needs AVX-512F and head_dim 8, 16, 32 or"
+                         " 64, got head_dim %lld", (long long)head_dim);
+    dml::cpu::attention_avx512_backward(q, k, v, out, dout, lse, delta, dq, dk, dv, batch, heads, lq, lk, head_dim,
+                                        scale);
+    return DML_OK;
 }
 
 }  // extern "C"

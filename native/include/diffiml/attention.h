@@ -27,6 +27,18 @@ DML_API int dml_attention_backward(int dev, const float* q, const float* k, cons
                                    const float* dout, const float* lse, float* delta, float* dq, float* dk, float* dv,
                                    int64_t batch, int64_t heads, int64_t lq, int64_t lk, int64_t head_dim, float scale);
 
+/* The CPU's vectorised kernels (AVX-512F; head_dim 8, 16, 32 or 64): the same functions as dml_attention_forward and
+ * dml_attention_backward, tiled (blocks of 64 keys against 4 query rows in registers), where the CPU device's
+ * dml_attention_* calls are the scalar twin of the CUDA kernels. */
+DML_API int dml_attention_cpu_vector_supported(int64_t head_dim);
+DML_API int dml_attention_cpu_vector_forward(const float* q, const float* k, const float* v, float* out, float* lse,
+                                             int64_t batch, int64_t heads, int64_t lq, int64_t lk, int64_t head_dim,
+                                             float scale);
+DML_API int dml_attention_cpu_vector_backward(const float* q, const float* k, const float* v, const float* out,
+                                              const float* dout, const float* lse, float* delta, float* dq, float* dk,
+                                              float* dv, int64_t batch, int64_t heads, int64_t lq, int64_t lk,
+                                              int64_t head_dim, float scale);
+
 #ifdef __cplusplus
 }
 #endif

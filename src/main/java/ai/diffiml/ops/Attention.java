@@ -30,6 +30,9 @@ import java.util.Arrays;
  * at 512 px (16 heads, 4096 x 4096) thus never writes its 1 GiB score tensor per chain. {@code
  * -Ddiffiml.fusedAttention=false} keeps CUDA on the GEMM path. Status of the CUDA kernel: compiled, not yet run
  * on a GPU; its CPU twin (the same algorithm) is tested against the GEMM path.
+ *
+ * <p>On the CPU, for the same head dims and with AVX-512F, {@link #cpuVectorised} runs instead (see {@link CpuPath}):
+ * the same algorithm, tiled and vectorised (4 query rows against blocks of 64 keys in registers).
  */
 public final class Attention {
     private static final boolean FUSED_ON_CUDA =
@@ -45,7 +48,8 @@ public final class Attention {
 
     /**
      * The same function as {@link #multiHead} through the fused kernel of {@code q}'s device (on the CPU its
-     * twin, which exists to test the algorithm; the GEMM path is faster there). Gradients for q, k and v.
+     * scalar twin, which exists to test the algorithm; {@link #cpuVectorised} is the CPU's fast one). Gradients for
+     * q, k and v.
      */
     public static Tensor fused(Tensor q, Tensor k, Tensor v, int heads) {
         Dims dm = Dims.of(q, k, v, heads);
@@ -54,32 +58,80 @@ public final class Attention {
             throw new IllegalArgumentException("fused attention: no " + device + " kernel for head dim " + dm.d
                     + " (q " + q.describe() + ", " + heads + " heads)");
         }
-        String what = "fused attention q " + q.describe() + " k " + k.describe() + " v " + v.describe() + " heads "
-                + heads;
+        return fused(Kernel.DEVICE, q, k, v, dm, "fused attention");
+    }
+
+    /**
+     * The same function through the CPU's vectorised fused kernel (AVX-512F, head dims 8, 16, 32 and 64: {@link
+     * #cpuVectorSupported}): tiles of 4 query rows against blocks of 64 keys, online softmax, no probability tensor.
+     */
+    public static Tensor cpuVectorised(Tensor q, Tensor k, Tensor v, int heads) {
+        Dims dm = Dims.of(q, k, v, heads);
+        if (q.device() != Device.CPU || !cpuVectorSupported(dm.d)) {
+            throw new IllegalArgumentException("vectorised CPU attention: needs CPU tensors, AVX-512F and head dim 8,"
+                    + " 16, 32 or 64; got q " + q.describe() + " on " + q.device() + ", " + heads + " heads");
+        }
+        return fused(Kernel.CPU_VECTOR, q, k, v, dm, "vectorised CPU attention");
+    }
+
+    /** Whether this CPU has the vectorised fused kernel for heads of {@code headDim}. */
+    public static boolean cpuVectorSupported(int headDim) {
+        return AttentionKernels.dml_attention_cpu_vector_supported(headDim) == 1;
+    }
+
+    /**
+     * How {@link #multiHead} runs on the CPU: AUTO takes the vectorised fused kernel (head dims 8, 16, 32, 64 with
+     * AVX-512F) where it measured faster ({@link #cpuFusedWins}), FUSED wherever it exists, GEMM never (the GEMM path
+     * is the reference the tests compare against). {@code -Ddiffiml.cpuAttention=auto|fused|gemm} sets it for a run.
+     */
+    public enum CpuPath { AUTO, FUSED, GEMM }
+
+    private static volatile CpuPath cpuPath = CpuPath.valueOf(
+            System.getProperty("diffiml.cpuAttention", "auto").toUpperCase(java.util.Locale.ROOT));
+
+    public static void cpuPath(CpuPath path) {
+        cpuPath = java.util.Objects.requireNonNull(path, "path");
+    }
+
+    public static CpuPath cpuPath() {
+        return cpuPath;
+    }
+
+    /** The two fused kernels {@link #fused(Kernel, Tensor, Tensor, Tensor, Dims, String)} can call. */
+    private enum Kernel { DEVICE, CPU_VECTOR }
+
+    private static Tensor fused(Kernel kernel, Tensor q, Tensor k, Tensor v, Dims dm, String name) {
+        Device device = q.device();
+        String what = name + " q " + q.describe() + " k " + k.describe() + " v " + v.describe() + " heads "
+                + dm.heads;
         float scale = (float) (1.0 / Math.sqrt(dm.d));
         Tensor out = Tensor.empty(device, dm.b, dm.lq, dm.c);
-        Tensor lse = Tensor.empty(device, dm.b, heads, dm.lq);
-        Native.check(AttentionKernels.dml_attention_forward(device.code, q.address(), k.address(), v.address(),
-                out.address(), lse.address(), dm.b, heads, dm.lq, dm.lk, dm.d, scale), what);
+        Tensor lse = Tensor.empty(device, dm.b, dm.heads, dm.lq);
+        Native.check(kernel == Kernel.DEVICE
+                ? AttentionKernels.dml_attention_forward(device.code, q.address(), k.address(), v.address(),
+                        out.address(), lse.address(), dm.b, dm.heads, dm.lq, dm.lk, dm.d, scale)
+                : AttentionKernels.dml_attention_cpu_vector_forward(q.address(), k.address(), v.address(),
+                        out.address(), lse.address(), dm.b, dm.heads, dm.lq, dm.lk, dm.d, scale), what);
         if (!Tape.wants(q, k, v)) {
             lse.close();
             return out;
         }
-        Tape.record("fusedAttention", out, new Tensor[] {q, k, v}, (dOut, grads) -> {
+        Tape.record(kernel == Kernel.DEVICE ? "fusedAttention" : "cpuFusedAttention", out, new Tensor[] {q, k, v},
+                (dOut, grads) -> {
             NormSupport.GradBuffers g = new NormSupport.GradBuffers(grads, q, k, v);
-            Tensor dq = g.get(0), dk = g.get(1), dv = g.get(2);
-            try (Tensor delta = Tensor.detachedEmpty(device, dm.b, heads, dm.lq)) {
-                Native.check(AttentionKernels.dml_attention_backward(device.code, q.address(), k.address(),
-                        v.address(), out.address(), dOut.address(), lse.address(), delta.address(), address(dq),
-                        address(dk), address(dv), dm.b, heads, dm.lq, dm.lk, dm.d, scale), what + " backward");
+            try (Tensor delta = Tensor.detachedEmpty(device, dm.b, dm.heads, dm.lq)) {
+                Native.check(kernel == Kernel.DEVICE
+                        ? AttentionKernels.dml_attention_backward(device.code, q.address(), k.address(),
+                                v.address(), out.address(), dOut.address(), lse.address(), delta.address(),
+                                g.address(0), g.address(1), g.address(2), dm.b, dm.heads, dm.lq, dm.lk, dm.d, scale)
+                        : AttentionKernels.dml_attention_cpu_vector_backward(q.address(), k.address(), v.address(),
+                                out.address(), dOut.address(), lse.address(), delta.address(), g.address(0),
+                                g.address(1), g.address(2), dm.b, dm.heads, dm.lq, dm.lk, dm.d, scale),
+                        what + " backward");
             }
             g.deliver();
         });
         return out;
-    }
-
-    private static long address(Tensor t) {
-        return t == null ? 0L : t.address();
     }
 
     /**
@@ -92,6 +144,10 @@ public final class Attention {
         Device device = q.device();
         if (usesFused(device, dm.d)) {
             return fused(q, k, v, heads);
+        }
+        if (device == Device.CPU && cpuPath != CpuPath.GEMM && cpuVectorSupported(dm.d)
+                && (cpuPath == CpuPath.FUSED || cpuFusedWins(dm.lk, dm.d, Tape.wants(q, k, v)))) {
+            return fused(Kernel.CPU_VECTOR, q, k, v, dm, "vectorised CPU attention");
         }
         Blas blas = Backends.blas(device);
         String what = "multiHead q " + q.describe() + " k " + k.describe() + " v " + v.describe() + " heads " + heads;
@@ -152,6 +208,17 @@ public final class Attention {
             g.deliver();
         });
         return out;
+    }
+
+    /**
+     * Where the vectorised fused kernel beat the GEMM path in {@code AttentionBenchmark} (benchmarks/RESULTS.md,
+     * 2026-12-04, 2 threads): forward alone with at least one block of 64 keys (the UNet's mid attention at 512 px
+     * 6.8x, MiT-b3's first stage 2.1x; with 16 keys, MiT-b0 at 128 px, 1.1x slower); with the backward only for the
+     * UNet's 8-dim heads (3.4x at 512 px, 3.8x at 128 px), while for MiT's 32- and 64-dim heads over long query
+     * rows the fused backward (its dK/dV pass streams all queries for every 4 keys) is 2x slower.
+     */
+    static boolean cpuFusedWins(int lk, int headDim, boolean backward) {
+        return lk >= 64 && (!backward || headDim == 8);
     }
 
     /** Sizes of one call and the byte offsets of sample i in q/out, k/v and the probabilities. */

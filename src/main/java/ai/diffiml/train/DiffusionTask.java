@@ -258,8 +258,12 @@ public final class DiffusionTask implements Task {
 
     @Override
     public Tensor probability(Tensor images, TrainSettings settings, long sampleSeed) {
-        return model.predict(images, new DiffIml.Sampling(settings.valSteps(), settings.valEnsemble(), false,
-                sampleSeed));
+        DiffIml.Sampling sampling = new DiffIml.Sampling(settings.valSteps(), settings.valEnsemble(), false,
+                sampleSeed);
+        // During the auxiliary warm-up the UNet's output is still exactly zero and sampling returns the decoded
+        // anchor: the same map without the UNet calls.
+        Tensor untrained = model.untrainedUnetPrediction(images, sampling);
+        return untrained != null ? untrained : model.predict(images, sampling);
     }
 
     @Override

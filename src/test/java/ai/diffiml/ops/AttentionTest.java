@@ -157,7 +157,8 @@ class AttentionTest {
                 Tensor[] in = {r.param(b, lq, c), r.param(b, lk, c), r.param(b, lk, c)};
                 float[] dOut = r.uniform(b * lq * c, -1, 1);
                 float[][] fused = forwardBackward(t -> Attention.fused(t[0], t[1], t[2], heads), in, dOut);
-                float[][] gemm = forwardBackward(t -> Attention.multiHead(t[0], t[1], t[2], heads), in, dOut);
+                float[][] gemm = onGemmPath(() -> forwardBackward(t -> Attention.multiHead(t[0], t[1], t[2], heads),
+                        in, dOut));
                 String[] what = {"output", "dq", "dk", "dv"};
                 for (int i = 0; i < 4; i++) {
                     assertClose("fused CPU vs GEMM " + what[i] + " " + Arrays.toString(cs), fused[i], gemm[i], 1e-5);
@@ -198,13 +199,129 @@ class AttentionTest {
             try (Scope s = Scope.open()) {
                 Tensor q = r.param(b, lq, c), k = r.param(b, lk, c), v = r.param(b, lk, c);
                 // multiHead takes the fused kernel on CUDA (these head dims have one) and the GEMM path on the CPU.
-                DeviceParity.check("fused attention " + Arrays.toString(cs), in -> {
-                    if (in[0].device() == Device.CUDA && !Attention.usesFused(Device.CUDA, cs[4])) {
-                        throw new AssertionError("CUDA has no fused kernel for head dim " + cs[4]);
-                    }
-                    return Attention.multiHead(in[0], in[1], in[2], heads);
-                }, q, k, v);
+                onGemmPath(() -> {
+                    DeviceParity.check("fused attention " + Arrays.toString(cs), in -> {
+                        if (in[0].device() == Device.CUDA && !Attention.usesFused(Device.CUDA, cs[4])) {
+                            throw new AssertionError("CUDA has no fused kernel for head dim " + cs[4]);
+                        }
+                        return Attention.multiHead(in[0], in[1], in[2], heads);
+                    }, q, k, v);
+                    return null;
+                });
             }
         }
+    }
+
+    /** {@code f} with the CPU's multiHead on its GEMM path (the reference), the previous path restored after. */
+    private static <T> T onGemmPath(java.util.function.Supplier<T> f) {
+        Attention.CpuPath before = Attention.cpuPath();
+        Attention.cpuPath(Attention.CpuPath.GEMM);
+        try {
+            return f.get();
+        } finally {
+            Attention.cpuPath(before);
+        }
+    }
+
+    // {B, Lq, Lk, heads, head dim}: odd lengths around the CPU kernel's blocks (4 rows, 64 keys, chunks of 128) and
+    // the models' real shapes: the UNet's mid attention at 128 px (256 tokens, 16 heads of 8), the Mix Transformer's
+    // first stage at 128 px (1024 queries against 16 reduced keys, one head of 32) and its last (2 heads of 64).
+    private static final int[][] VECTOR_CASES = {{2, 37, 13, 3, 8}, {1, 129, 65, 2, 64}, {3, 5, 1, 1, 8},
+        {1, 17, 33, 5, 16}, {2, 31, 129, 2, 32}, {1, 131, 200, 1, 8}, {2, 256, 256, 16, 8}, {2, 1024, 16, 1, 32},
+        {1, 16, 16, 5, 64}};
+
+    @Test
+    void vectorisedCpuKernelMatchesGemmPathAndTwin() {
+        Rand r = new Rand(9);
+        int tested = 0;
+        for (int[] cs : VECTOR_CASES) {
+            int b = cs[0], lq = cs[1], lk = cs[2], heads = cs[3], d = cs[4], c = heads * d;
+            if (!Attention.cpuVectorSupported(d)) {
+                continue;
+            }
+            tested++;
+            try (Scope s = Scope.open()) {
+                Tensor[] in = {r.param(b, lq, c), r.param(b, lk, c), r.param(b, lk, c)};
+                float[] dOut = r.uniform(b * lq * c, -1, 1);
+                float[][] vector = forwardBackward(t -> Attention.cpuVectorised(t[0], t[1], t[2], heads), in, dOut);
+                float[][] gemm = onGemmPath(() -> forwardBackward(t -> Attention.multiHead(t[0], t[1], t[2], heads),
+                        in, dOut));
+                float[][] twin = forwardBackward(t -> Attention.fused(t[0], t[1], t[2], heads), in, dOut);
+                String[] what = {"output", "dq", "dk", "dv"};
+                for (int i = 0; i < 4; i++) {
+                    assertClose("vectorised CPU vs GEMM " + what[i] + " " + Arrays.toString(cs), vector[i], gemm[i],
+                            1e-5);
+                    assertClose("vectorised CPU vs twin " + what[i] + " " + Arrays.toString(cs), vector[i], twin[i],
+                            1e-5);
+                }
+            }
+        }
+        org.junit.jupiter.api.Assumptions.assumeTrue(tested > 0, "this CPU has no AVX-512F: the vectorised kernel"
+                + " is not built to run here");
+    }
+
+    @Test
+    void vectorisedCpuKernelGradientsMatchFiniteDifferences() {
+        org.junit.jupiter.api.Assumptions.assumeTrue(Attention.cpuVectorSupported(8), "no AVX-512F on this CPU");
+        try (Scope s = Scope.open()) {
+            Rand r = new Rand(10);
+            Tensor q = r.param(2, 5, 16), k = r.param(2, 70, 16), v = r.param(2, 70, 16);
+            new GradCheck().check("vectorised attention", in -> Attention.cpuVectorised(in[0], in[1], in[2], 2), q, k,
+                    v);
+            Tensor x = r.param(1, 6, 8);
+            new GradCheck().check("vectorised attention (x, x, x)", in -> Attention.cpuVectorised(in[0], in[0], in[0],
+                    1), x);
+            // Only v, then only k, needs a gradient: the kernel skips the others.
+            Tensor q2 = r.tensor(2, 6, 16), k2 = r.tensor(2, 3, 16), v2 = r.param(2, 3, 16);
+            new GradCheck().check("vectorised attention dv only", in -> Attention.cpuVectorised(in[0], in[1], in[2],
+                    1), q2, k2, v2);
+            Tensor k3 = r.param(2, 3, 16), v3 = r.tensor(2, 3, 16);
+            new GradCheck().check("vectorised attention dk only", in -> Attention.cpuVectorised(in[0], in[1], in[2],
+                    1), q2, k3, v3);
+        }
+    }
+
+    @Test
+    void multiHeadTakesTheVectorisedKernelWhereItExists() {
+        org.junit.jupiter.api.Assumptions.assumeTrue(Attention.cpuVectorSupported(8), "no AVX-512F on this CPU");
+        Attention.CpuPath before = Attention.cpuPath();
+        try (Scope s = Scope.open()) {
+            Rand r = new Rand(11);
+            Tensor q = r.tensor(1, 256, 128), k = r.tensor(1, 256, 128), v = r.tensor(1, 256, 128);
+            Attention.cpuPath(Attention.CpuPath.AUTO);
+            float[] auto = Attention.multiHead(q, k, v, 16).toArray();
+            float[] vector = Attention.cpuVectorised(q, k, v, 16).toArray();
+            Attention.cpuPath(Attention.CpuPath.GEMM);
+            float[] gemm = Attention.multiHead(q, k, v, 16).toArray();
+            // the UNet's shape (256 keys, 8-dim heads) is one where the fused kernel wins: bit for bit its output,
+            // not the GEMMs' (which differ in rounding)
+            assertTrue(Attention.cpuFusedWins(256, 8, true));
+            org.junit.jupiter.api.Assertions.assertArrayEquals(vector, auto);
+            assertFalse(Arrays.equals(gemm, auto), "AUTO took the GEMM path");
+            // MiT-b0's 16 reduced keys at 128 px are not: AUTO keeps the GEMMs there
+            assertFalse(Attention.cpuFusedWins(16, 32, false));
+            Tensor q32 = r.tensor(1, 64, 32), k32 = r.tensor(1, 16, 32);
+            Attention.cpuPath(Attention.CpuPath.AUTO);
+            float[] auto32 = Attention.multiHead(q32, k32, k32, 1).toArray();
+            Attention.cpuPath(Attention.CpuPath.GEMM);
+            org.junit.jupiter.api.Assertions.assertArrayEquals(Attention.multiHead(q32, k32, k32, 1).toArray(),
+                    auto32);
+            Attention.cpuPath(Attention.CpuPath.FUSED);
+            org.junit.jupiter.api.Assertions.assertArrayEquals(vector, Attention.multiHead(q, k, v, 16).toArray());
+            // head dims without a vectorised kernel stay on the GEMM path
+            Tensor q5 = r.tensor(1, 9, 10);
+            Attention.cpuPath(Attention.CpuPath.FUSED);
+            float[] fused5 = Attention.multiHead(q5, q5, q5, 2).toArray();
+            Attention.cpuPath(Attention.CpuPath.GEMM);
+            org.junit.jupiter.api.Assertions.assertArrayEquals(Attention.multiHead(q5, q5, q5, 2).toArray(), fused5);
+        } finally {
+            Attention.cpuPath(before);
+        }
+        assertThrows(IllegalArgumentException.class, () -> {
+            try (Scope s = Scope.open()) {
+                Tensor q = new Rand(12).tensor(1, 4, 10);
+                Attention.cpuVectorised(q, q, q, 2);
+            }
+        });
     }
 }

@@ -23,4 +23,16 @@ public final class AttentionKernels {
             @Cast("const float*") long v, @Cast("const float*") long out, @Cast("const float*") long dout,
             @Cast("const float*") long lse, @Cast("float*") long delta, @Cast("float*") long dq, @Cast("float*") long dk,
             @Cast("float*") long dv, long batch, long heads, long lq, long lk, long headDim, float scale);
+
+    public static native int dml_attention_cpu_vector_supported(long headDim);
+
+    public static native int dml_attention_cpu_vector_forward(@Cast("const float*") long q,
+            @Cast("const float*") long k, @Cast("const float*") long v, @Cast("float*") long out,
+            @Cast("float*") long lse, long batch, long heads, long lq, long lk, long headDim, float scale);
+
+    public static native int dml_attention_cpu_vector_backward(@Cast("const float*") long q,
+            @Cast("const float*") long k, @Cast("const float*") long v, @Cast("const float*") long out,
+            @Cast("const float*") long dout, @Cast("const float*") long lse, @Cast("float*") long delta,
+            @Cast("float*") long dq, @Cast("float*") long dk, @Cast("float*") long dv, long batch, long heads, long lq,
+            long lk, long headDim, float scale);
 }

@@ -87,6 +87,19 @@ public final class DenoisingUnet extends Module {
         convOut.namedParameters().values().forEach(p -> p.fill(0f));
     }
 
+    /** Whether the output conv is all zeros (its state after {@link #zeroOutput}, before any update), so the UNet
+     * returns exactly 0 for any finite input. */
+    public boolean outputIsZero() {
+        for (ai.diffiml.tensor.Tensor p : convOut.namedParameters().values()) {
+            for (float v : p.toArray()) {
+                if (v != 0f) {
+                    return false;
+                }
+            }
+        }
+        return true;
+    }
+
     /** The time-embedding MLP output [B, 4*ch]. */
     public Tensor timeEmbedding(int[] t, Device device) {
         Tensor s = Tensor.of(device, TimeEmbeddings.sinusoid(t), t.length, TIME_DIM);

@@ -607,6 +607,25 @@ public final class DiffIml extends Module {
         return run(image, sampling, false, false, null).probability();
     }
 
+    /**
+     * What {@link #predict} returns for one chain without flip TTA while the UNet's output conv is zero (its state
+     * before it has trained, e.g. during the auxiliary warm-up) in the residual anchor form: every x0-prediction is
+     * then the anchor A itself, so the chain ends at A and the map is sigmoid(decode(A)); computed here without the
+     * {@code steps} UNet calls (the same floats, {@code DiffImlTest}). Null where that does not hold (more members,
+     * TTA, another form, no anchor, or a UNet that has trained): call {@link #predict}.
+     */
+    public Tensor untrainedUnetPrediction(Tensor image, Sampling sampling) {
+        if (sampling.members() != 1 || sampling.flipTta() || !config.auxAnchor()
+                || config.anchorFormKind() != AnchorForm.RESIDUAL || !unet.outputIsZero()) {
+            return null;
+        }
+        try (GradMode.Guard g = GradMode.disabled()) {
+            Condition condition = conditioning(image);
+            Tensor anchor = anchor(condition, image.dim(2), image.dim(3));
+            return ai.diffiml.ops.Activations.sigmoid(decodeMaskLogits(anchor));
+        }
+    }
+
     /** The stages of a prediction, as {@link #predictStaged} times them. */
     public enum Stage {
         /** Mix Transformer encoder and condition head (once per image and view). */

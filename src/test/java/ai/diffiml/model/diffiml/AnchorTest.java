@@ -121,6 +121,29 @@ class AnchorTest {
         }
     }
 
+    @Test
+    void anUntrainedUnetsSampledMapIsTheDecodedAnchorWithoutItsCalls() {
+        try (DiffIml m = new DiffIml(TINY.withAnchor(true, AnchorForm.RESIDUAL, true), Device.CPU).init(4);
+                Scope s = Scope.open(); GradMode.Guard g = GradMode.disabled()) {
+            m.train(false);
+            Tensor image = new Rand(3).tensorIn(-1, 1, 2, 3, 32, 32);
+            DiffIml.Sampling one = new DiffIml.Sampling(8, 1, false, 5);
+            Tensor shortcut = m.untrainedUnetPrediction(image, one);
+            // the same floats as the 8-step chain, whose x0-predictions are all the anchor
+            org.junit.jupiter.api.Assertions.assertArrayEquals(m.predict(image, one).toArray(), shortcut.toArray());
+            assertNull(m.untrainedUnetPrediction(image, new DiffIml.Sampling(8, 2, false, 5)), "two members");
+            assertNull(m.untrainedUnetPrediction(image, new DiffIml.Sampling(8, 1, true, 5)), "flip TTA");
+            // once the UNet's output conv has moved, sampling must run
+            m.namedParameters().get("unet.conv_out.bias").fill(1e-3f);
+            assertNull(m.untrainedUnetPrediction(image, one), "a trained UNet");
+        }
+        try (DiffIml m = new DiffIml(TINY.withAnchor(true, AnchorForm.GATED, true), Device.CPU).init(4);
+                Scope s = Scope.open()) {
+            assertNull(m.untrainedUnetPrediction(new Rand(3).tensorIn(-1, 1, 1, 3, 32, 32),
+                    new DiffIml.Sampling(8, 1, false, 5)), "the gated form");
+        }
+    }
+
     private static Tensor auxOf(DiffIml m, Tensor feature) {
         Tensor w = m.namedParameters().get("aux_head.weight");
         Tensor b = m.namedParameters().get("aux_head.bias");

@@ -37,6 +37,20 @@ class ModelCountsTest {
     static final ModelConfig ODD = new ModelConfig("b1", 96, 48, 64, 2, 16, 1e-6f, 1e-5f, 0.0, 1000, 3, 2, 0.1f,
             0.2f, true);
 
+    private ai.diffiml.ops.Attention.CpuPath attentionPath;
+
+    /** The counts are checked against the GEMMs the forwards run: attention on its GEMM path, not the fused kernel. */
+    @org.junit.jupiter.api.BeforeEach
+    void attentionThroughGemms() {
+        attentionPath = ai.diffiml.ops.Attention.cpuPath();
+        ai.diffiml.ops.Attention.cpuPath(ai.diffiml.ops.Attention.CpuPath.GEMM);
+    }
+
+    @org.junit.jupiter.api.AfterEach
+    void attentionAsBefore() {
+        ai.diffiml.ops.Attention.cpuPath(attentionPath);
+    }
+
     @Test
     void parityConfigParameterCountsAreExact() {
         ModelCounts c = ModelCounts.of(ParityFixture.CONFIG);
