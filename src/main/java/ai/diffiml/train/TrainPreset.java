@@ -10,7 +10,7 @@ import java.util.Locale;
  *   <li>{@link #DEFAULT}: sized to finish within 15 minutes on a 2-core CPU: MiT-b0 at 128 px, a UNet of width 64
  *       (half the paper's: the encoder learns from the auxiliary head alone, and the steps a smaller UNet saves go
  *       to the encoder), batch 8, 5 epochs of the 1500-image synthetic set after 1 LightVAE epoch, the first 4.5 of
- *       them an auxiliary warm-up (the encoder and its auxiliary head alone, at 1.4 times the steps a second; the
+ *       them an auxiliary warm-up (the encoder and its auxiliary head alone, at 1.3 times the steps a second; the
  *       UNet trains in the last half epoch), validation with 8 DDIM steps and one chain. Peak
  *       learning rate 3e-4 with 0.3 warm-up epochs: the encoder starts from random initialisation here (no ImageNet
  *       weights offline), which takes larger steps than the paper's fine-tuning rate. Geometric augmentation only
