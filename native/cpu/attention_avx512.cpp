@@ -10,7 +10,7 @@
 // - dK, dV: per key row against blocks of 64 queries (Q^T and dO^T packed): dv += p dO, dk += ds Q.
 // The scalar twin in attention.cpp stays the reference of the algorithm; AttentionTest compares this path, the twin
 // and the GEMM path of ai.diffiml.ops.Attention. Results differ from them only in summation order and in the
-// vector exp (Cephes' single-precision polynomial, within 2 ulp on the reduced range).
+// vector exp (Cephes' single-precision polynomial after range reduction by ln 2).
 #include <algorithm>
 #include <cmath>
 #include <vector>
