@@ -57,6 +57,15 @@ inline void block_masks(int64_t valid, __mmask16 m[4]) {
     }
 }
 
+// One vector of the backward's softmax terms: p = exp(s - lse) on the lanes of `mask` (0 elsewhere) and
+// ds = p (dp - delta), stored to p_out (when not null) and ds_out.
+DML_AVX512 inline void softmax_grads(__m512 s, __m512 dp, __m512 lse, __m512 delta, __mmask16 mask, float* p_out,
+                                     float* ds_out) {
+    const __m512 p = _mm512_maskz_mov_ps(mask, exp_ps(_mm512_sub_ps(s, lse)));
+    if (p_out) _mm512_store_ps(p_out, p);
+    _mm512_store_ps(ds_out, _mm512_mul_ps(p, _mm512_sub_ps(dp, delta)));
+}
+
 // The rows [r0, r0 + n) of a head (token stride c, head offset at src) as a dense n x D matrix and as its
 // transpose D x np (np = n rounded up to kBlock, the pad columns zero).
 template <int D>
@@ -194,11 +203,8 @@ DML_AVX512 void dq_rows(const Sizes& z, const float* q, const float* dout, const
         scores<D, R>(qr, kt, lkp, j0, z.scale, s);
         scores<D, R>(gr, vt, lkp, j0, 1.f, dp);
         for (int r = 0; r < R; ++r) {
-            const __m512 lv = _mm512_set1_ps(ls[r]), dv = _mm512_set1_ps(dl[r]);
-            for (int v = 0; v < 4; ++v) {
-                const __m512 p = _mm512_maskz_mov_ps(mk[v], exp_ps(_mm512_sub_ps(s[r][v], lv)));
-                _mm512_store_ps(ds[r] + 16 * v, _mm512_mul_ps(p, _mm512_sub_ps(dp[r][v], dv)));
-            }
+            const __m512 lv = _mm512_set1_ps(ls[r]), dv = _mm512_set1_ps(dl[r]);  // one query row: broadcast
+            for (int v = 0; v < 4; ++v) softmax_grads(s[r][v], dp[r][v], lv, dv, mk[v], nullptr, ds[r] + 16 * v);
         }
         accumulate<D, R>(ds, kr, j0, valid, acc);
     }
@@ -232,12 +238,9 @@ DML_AVX512 void dkv_rows(const Sizes& z, const float* k, const float* v, float* 
         scores<D, R>(kr, qt, lqp, i0, z.scale, s);
         scores<D, R>(vr, gt, lqp, i0, 1.f, dp);
         for (int w = 0; w < 4; ++w) {
+            // 16 query rows per vector: their lse and delta loaded
             const __m512 lv = _mm512_loadu_ps(ls + i0 + 16 * w), dlv = _mm512_loadu_ps(dl + i0 + 16 * w);
-            for (int r = 0; r < R; ++r) {
-                const __m512 pv = _mm512_maskz_mov_ps(mq[w], exp_ps(_mm512_sub_ps(s[r][w], lv)));
-                _mm512_store_ps(p[r] + 16 * w, pv);
-                _mm512_store_ps(ds[r] + 16 * w, _mm512_mul_ps(pv, _mm512_sub_ps(dp[r][w], dlv)));
-            }
+            for (int r = 0; r < R; ++r) softmax_grads(s[r][w], dp[r][w], lv, dlv, mq[w], p[r] + 16 * w, ds[r] + 16 * w);
         }
         accumulate<D, R>(p, gr, i0, valid, gv);
         accumulate<D, R>(ds, qr, i0, valid, gk);

@@ -611,7 +611,7 @@ public final class DiffIml extends Module {
      * What {@link #predict} returns for one chain without flip TTA while the UNet's output conv is zero (its state
      * before it has trained, e.g. during the auxiliary warm-up) in the residual anchor form: every x0-prediction is
      * then the anchor A itself, so the chain ends at A and the map is sigmoid(decode(A)); computed here without the
-     * {@code steps} UNet calls (the same floats, {@code DiffImlTest}). Null where that does not hold (more members,
+     * {@code steps} UNet calls (the same floats, {@code AnchorTest}). Null where that does not hold (more members,
      * TTA, another form, no anchor, or a UNet that has trained): call {@link #predict}.
      */
     public Tensor untrainedUnetPrediction(Tensor image, Sampling sampling) {
