@@ -21,6 +21,7 @@
 // GCC 12 flags the intrinsics' own _mm512_undefined_ps() (`__m512 __Y = __Y;`) as maybe-uninitialized.
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
 #define DML_AVX512 __attribute__((target("avx512f,avx2,fma")))
+#include "cpu/vmath_avx512.h"
 #endif
 
 namespace dml::cpu {
@@ -31,23 +32,6 @@ namespace {
 constexpr int64_t kBlock = 64;  // keys (forward, dQ) or queries (dK, dV) per block: 4 vectors
 constexpr int64_t kChunk = 128; // rows per work item
 constexpr int kRows = 4;        // rows held in registers at once
-
-// e^x for x <= 0 as used here (scores minus their running max); larger x are clamped at 88.
-DML_AVX512 inline __m512 exp_ps(__m512 x) {
-    x = _mm512_min_ps(_mm512_max_ps(x, _mm512_set1_ps(-87.33654f)), _mm512_set1_ps(88.0f));
-    const __m512 n = _mm512_roundscale_ps(_mm512_mul_ps(x, _mm512_set1_ps(1.44269504088896341f)),
-                                          _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
-    __m512 r = _mm512_fnmadd_ps(n, _mm512_set1_ps(0.693359375f), x);
-    r = _mm512_fnmadd_ps(n, _mm512_set1_ps(-2.12194440e-4f), r);
-    __m512 p = _mm512_set1_ps(1.9875691500e-4f);
-    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.3981999507e-3f));
-    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(8.3334519073e-3f));
-    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(4.1665795894e-2f));
-    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.6666665459e-1f));
-    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(5.0000001201e-1f));
-    const __m512 y = _mm512_add_ps(_mm512_fmadd_ps(p, _mm512_mul_ps(r, r), r), _mm512_set1_ps(1.f));
-    return _mm512_scalef_ps(y, n);
-}
 
 // Lanes of the 4 vectors of a block that hold a real row (the last block may be partial).
 inline void block_masks(int64_t valid, __mmask16 m[4]) {
@@ -61,7 +45,7 @@ inline void block_masks(int64_t valid, __mmask16 m[4]) {
 // ds = p (dp - delta), stored to p_out (when not null) and ds_out.
 DML_AVX512 inline void softmax_grads(__m512 s, __m512 dp, __m512 lse, __m512 delta, __mmask16 mask, float* p_out,
                                      float* ds_out) {
-    const __m512 p = _mm512_maskz_mov_ps(mask, exp_ps(_mm512_sub_ps(s, lse)));
+    const __m512 p = _mm512_maskz_mov_ps(mask, vmath::exp_ps(_mm512_sub_ps(s, lse)));
     if (p_out) _mm512_store_ps(p_out, p);
     _mm512_store_ps(ds_out, _mm512_mul_ps(p, _mm512_sub_ps(dp, delta)));
 }
@@ -162,7 +146,7 @@ DML_AVX512 void forward_rows(const Sizes& z, const float* q, float* out, float* 
             const __m512 mv = _mm512_set1_ps(mnew);
             __m512 sum = _mm512_setzero_ps();
             for (int v = 0; v < 4; ++v) {
-                const __m512 e = _mm512_maskz_mov_ps(mk[v], exp_ps(_mm512_sub_ps(s[r][v], mv)));
+                const __m512 e = _mm512_maskz_mov_ps(mk[v], vmath::exp_ps(_mm512_sub_ps(s[r][v], mv)));
                 sum = _mm512_add_ps(sum, e);
                 _mm512_store_ps(p[r] + 16 * v, e);
             }

@@ -10,13 +10,11 @@
 //   inner loops have no bounds tests. Per output row, kOb output channels x 4 vectors of 16 columns are held in
 //   registers (16 accumulators) over all input channels and taps: 4 loads feed 16 FMAs.
 // - Input gradient: the same kernel on dy with the flipped, transposed weight w'[c][o][i][j] = w[o][c][2-i][2-j].
-// - Weight gradient: a work item is a chunk of 8 rows of one image, whose padded input rows are built once; per
-//   pair of output channels and input channel, 18 vector accumulators (2 channels x 9 taps) stay in registers over
-//   the chunk and are summed (float) into the chunk's partial gradient; the partials are added in chunk order (in
-//   double), so the result does not depend on the thread count.
-// Results differ from the im2col path only in summation order (float, ~1e-6 relative). Conv uses the forward and
-// the input gradient; for the weight gradient im2col + GEMM measured faster (benchmarks/RESULTS.md), so this kernel
-// stays as a tested alternative (Conv3x3Test).
+// - Weight gradient: a work item is a chunk of kWgRows rows of one image, whose padded input rows are built once;
+//   per 3 output channels and one input channel, 27 vector accumulators (3 channels x 9 taps) stay in registers
+//   over the chunk and are summed (float) into the chunk's partial gradient; the partials are added in chunk order
+//   (in double), so the result does not depend on the thread count.
+// Results differ from the im2col path only in summation order (float, ~1e-6 relative). Conv uses all three.
 #include <algorithm>
 #include <cstring>
 #include <vector>
@@ -34,6 +32,8 @@ namespace {
 constexpr int64_t kRows = 4;  // output rows per forward work item
 constexpr int kOb = 4;        // output channels held in registers per forward pass over a row
 constexpr int kVec = 4;       // 16-column vectors held per channel (a 64-column tile)
+constexpr int64_t kWgRows = 32;  // rows per weight-gradient chunk (16 measured 10 % slower: more lane sums)
+constexpr int kWgOb = 3;         // output channels per weight-gradient block (2 measured 20 % slower)
 
 inline int64_t padded_stride(int64_t w) { return (w + 15) / 16 * 16 + 16; }
 
@@ -137,54 +137,75 @@ void forward_avx512(const float* x, const float* wt, const float* bias, float* y
     }
 }
 
-// The 16 lanes of a vector accumulator, summed in a fixed order.
+// The 16 lanes of a vector accumulator, summed pairwise in a fixed order.
 inline float lane_sum(const float* v) {
-    float s = 0.f;
-    for (int l = 0; l < 16; ++l) s += v[l];
-    return s;
+    float s8[8];
+    for (int l = 0; l < 8; ++l) s8[l] = v[l] + v[l + 8];
+    for (int l = 0; l < 4; ++l) s8[l] += s8[l + 4];
+    return (s8[0] + s8[2]) + (s8[1] + s8[3]);
 }
 
-// One weight-gradient chunk: rows [y0, y0 + rows) of image b. Its input rows (all channels, padded) are copied once
-// into band; then for every pair of output channels and every input channel, 18 vector accumulators (2 channels x
-// 9 taps, 16 column lanes each) stay in registers over the chunk's rows and are summed into part [o, c, 9].
+// OB output channels x 9 taps of the weight gradient for one input channel over one chunk of rows: 9 * OB vector
+// accumulators (16 column lanes each) stay in registers over the chunk's rows (3 x 9 + 3 + 1 = 31 of the 32
+// registers for OB = 3), then each is summed across its lanes into part[k][t]. band: the channel's padded input
+// rows (rows + 2 of stride ws); g[k]: dy of output channel k at the chunk's first row (stride w).
+template <int OB>
+DML_AVX512 void weight_grad_block(const float* band, int64_t ws, const float* const* g, int64_t w, int64_t rows,
+                                  float* const* part) {
+    __m512 a[OB][9];
+    for (int k = 0; k < OB; ++k)
+        for (int t = 0; t < 9; ++t) a[k][t] = _mm512_setzero_ps();
+    // One flat loop over (row, 16-column vector): with two nested loops GCC moved the accumulators through the
+    // stack at every row.
+    const int64_t per_row = (w + 15) / 16;
+    int64_t r = 0, q = 0;
+    for (int64_t it = 0, total = rows * per_row; it < total; ++it) {
+        const int64_t left = w - q;
+        const __mmask16 m = left >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << left) - 1u);
+        __m512 d[OB];
+        for (int k = 0; k < OB; ++k) d[k] = _mm512_maskz_loadu_ps(m, g[k] + r * w + q);
+        const float* at = band + r * ws + q;
+        for (int i = 0; i < 3; ++i) {
+            for (int j = 0; j < 3; ++j) {
+                // Lanes past w read padding or the next row, but their dy lanes are zero.
+                const __m512 in = _mm512_loadu_ps(at + i * ws + j);
+                for (int k = 0; k < OB; ++k) a[k][i * 3 + j] = _mm512_fmadd_ps(d[k], in, a[k][i * 3 + j]);
+            }
+        }
+        q += 16;
+        if (q >= w) {
+            q = 0;
+            ++r;
+        }
+    }
+    // Stored in fully unrolled loops, then summed from memory: a rolled loop over the accumulators would make GCC
+    // keep the whole array on the stack and store it at every iteration of the loop above.
+    alignas(64) float lanes[OB * 9][16];
+#pragma GCC unroll 32
+    for (int k = 0; k < OB; ++k)
+#pragma GCC unroll 9
+        for (int t = 0; t < 9; ++t) _mm512_store_ps(lanes[k * 9 + t], a[k][t]);
+    for (int k = 0; k < OB; ++k)
+        for (int t = 0; t < 9; ++t) part[k][t] = lane_sum(lanes[k * 9 + t]);
+}
+
+// One weight-gradient chunk: rows [y0, y0 + rows) of image b, all (output, input) channel pairs, into part
+// [o, c, 9]. The chunk's input rows (all channels, padded) are copied once into band.
 DML_AVX512 void weight_grad_chunk(const float* x, const float* dy, float* part, int64_t b, int64_t y0, int64_t rows,
                                   int64_t c, int64_t h, int64_t w, int64_t o, float* band, int64_t ws, int64_t cs) {
-    const int64_t chunks = (w + 15) / 16;
     for (int64_t ci = 0; ci < c; ++ci) pad_rows(x + (b * c + ci) * h * w, h, w, y0 - 1, rows + 2, band + ci * cs, ws);
-    alignas(64) float lanes[16];
-    for (int64_t o0 = 0; o0 < o; o0 += 2) {
-        const bool two = o0 + 1 < o;
-        const float* g0 = dy + ((b * o + o0) * h + y0) * w;
-        const float* g1 = two ? g0 + h * w : g0;
+    for (int64_t o0 = 0; o0 < o; o0 += kWgOb) {
+        const int ob = (int)std::min<int64_t>(kWgOb, o - o0);
+        const float* g[kWgOb];
+        for (int k = 0; k < ob; ++k) g[k] = dy + ((b * o + o0 + k) * h + y0) * w;
         for (int64_t ci = 0; ci < c; ++ci) {
-            __m512 a[18];
-            for (int t = 0; t < 18; ++t) a[t] = _mm512_setzero_ps();
+            float* out[kWgOb];
+            for (int k = 0; k < ob; ++k) out[k] = part + ((o0 + k) * c + ci) * 9;
             const float* bc = band + ci * cs;
-            for (int64_t r = 0; r < rows; ++r) {
-                const float* row = bc + r * ws;
-                const float* d0r = g0 + r * w;
-                const float* d1r = g1 + r * w;
-                for (int64_t v = 0; v < chunks; ++v) {
-                    const int64_t q = 16 * v, left = w - q;
-                    const __mmask16 m = left >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << left) - 1u);
-                    const __m512 d0 = _mm512_maskz_loadu_ps(m, d0r + q);
-                    const __m512 d1 = two ? _mm512_maskz_loadu_ps(m, d1r + q) : _mm512_setzero_ps();
-                    for (int i = 0; i < 3; ++i) {
-                        for (int j = 0; j < 3; ++j) {
-                            const __m512 in = _mm512_loadu_ps(row + i * ws + q + j);
-                            a[i * 3 + j] = _mm512_fmadd_ps(d0, in, a[i * 3 + j]);
-                            a[9 + i * 3 + j] = _mm512_fmadd_ps(d1, in, a[9 + i * 3 + j]);
-                        }
-                    }
-                }
-            }
-            for (int t = 0; t < 9; ++t) {
-                _mm512_store_ps(lanes, a[t]);
-                part[(o0 * c + ci) * 9 + t] = lane_sum(lanes);
-                if (two) {
-                    _mm512_store_ps(lanes, a[9 + t]);
-                    part[((o0 + 1) * c + ci) * 9 + t] = lane_sum(lanes);
-                }
+            switch (ob) {
+                case 3: weight_grad_block<3>(bc, ws, g, w, rows, out); break;
+                case 2: weight_grad_block<2>(bc, ws, g, w, rows, out); break;
+                default: weight_grad_block<1>(bc, ws, g, w, rows, out); break;
             }
         }
     }
@@ -192,10 +213,9 @@ DML_AVX512 void weight_grad_chunk(const float* x, const float* dy, float* part, 
 
 // dwt [o, c, 3, 3] = sum over images, rows, columns of dy[b, oc, r, q] * x[b, ci, r + i - 1, q + j - 1]. The batch's
 // rows are cut into fixed chunks (image, kWgRows rows), each summed on its own into a partial weight gradient; the
-// partials are added in chunk order, so the result does not depend on the thread count.
+// partials are added in chunk order (in double), so the result does not depend on the thread count.
 void weight_grad_avx512(const float* x, const float* dy, float* dwt, int64_t n, int64_t c, int64_t h, int64_t w,
                         int64_t o) {
-    constexpr int64_t kWgRows = 8;
     const int64_t ws = padded_stride(w), cs = (kWgRows + 2) * ws;
     const int64_t bands = (h + kWgRows - 1) / kWgRows, items = n * bands, size = o * c * 9;
     std::vector<float> parts(items * size);

@@ -38,6 +38,10 @@ inline float unary_grad(int op, float x, float y) {
 
 }  // namespace
 
+// gelu_avx512.cpp: the vectorised GELU; false where the CPU lacks AVX-512 (the loops below run then).
+bool gelu_avx512_forward(const float* x, float* y, int64_t n);
+bool gelu_avx512_backward(const float* x, const float* dy, float* dx, int64_t n);
+
 // The op is a template argument so that each loop is compiled for one op (ReLU's vectorises; the switch per
 // element of a runtime op kept every loop scalar).
 template <int OP>
@@ -56,7 +60,9 @@ int unary_forward(int op, const float* x, float* y, int64_t n) {
     switch (op) {
         case DML_RELU: unary_loop<DML_RELU>(x, y, n); break;
         case DML_SILU: unary_loop<DML_SILU>(x, y, n); break;
-        case DML_GELU: unary_loop<DML_GELU>(x, y, n); break;
+        case DML_GELU:
+            if (!gelu_avx512_forward(x, y, n)) unary_loop<DML_GELU>(x, y, n);
+            break;
         case DML_SIGMOID: unary_loop<DML_SIGMOID>(x, y, n); break;
         case DML_LOG1P: unary_loop<DML_LOG1P>(x, y, n); break;
         case DML_LOG_SIGMOID: unary_loop<DML_LOG_SIGMOID>(x, y, n); break;
@@ -70,7 +76,9 @@ int unary_backward(int op, const float* x, const float* y, const float* dy, floa
     switch (op) {
         case DML_RELU: unary_grad_loop<DML_RELU>(x, y, dy, dx, n); break;
         case DML_SILU: unary_grad_loop<DML_SILU>(x, y, dy, dx, n); break;
-        case DML_GELU: unary_grad_loop<DML_GELU>(x, y, dy, dx, n); break;
+        case DML_GELU:
+            if (!gelu_avx512_backward(x, dy, dx, n)) unary_grad_loop<DML_GELU>(x, y, dy, dx, n);
+            break;
         case DML_SIGMOID: unary_grad_loop<DML_SIGMOID>(x, y, dy, dx, n); break;
         case DML_LOG1P: unary_grad_loop<DML_LOG1P>(x, y, dy, dx, n); break;
         case DML_LOG_SIGMOID: unary_grad_loop<DML_LOG_SIGMOID>(x, y, dy, dx, n); break;

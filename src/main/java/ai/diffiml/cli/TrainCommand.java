@@ -71,8 +71,8 @@ public final class TrainCommand implements Callable<Integer> {
 
     @Option(names = "--preset", paramLabel = "default|paper", defaultValue = "default",
             converter = PresetConverter.class,
-            description = "Starting settings: default (MiT-b0, 128 px, UNet width 64, batch 8, 5 epochs of which"
-                    + " the first 4.5 train the encoder and its auxiliary head alone, LightVAE 1 epoch, lr 3e-4,"
+            description = "Starting settings: default (MiT-b0, 128 px, UNet width 64, batch 8, 7 epochs of which"
+                    + " the first 6 train the encoder and its auxiliary head alone, LightVAE 1 epoch, lr 3e-4,"
                     + " geometric augmentation, validation 8 steps x 1 chain; about 15 minutes on 2 CPU cores)"
                     + " or paper (MiT-b3, 512 px, batch 16, 200 epochs, LightVAE 40 epochs, lr 1e-4, the paper's"
                     + " augmentation, validation 8 steps x 5 chains)."
@@ -307,7 +307,7 @@ public final class TrainCommand implements Callable<Integer> {
     @Option(names = "--aux-warmup-epochs", paramLabel = "<n>",
             description = "DiffIML: the first n epochs train the encoder and its auxiliary head alone (1.3 times"
                     + " the steps per second at 2 threads with the default preset); the diffusion objective and the"
-                    + " UNet start after them. Default: the preset's share of --epochs (default preset 4.5/5, rounded"
+                    + " UNet start after them. Default: the preset's share of --epochs (default preset 6/7, rounded"
                     + " to whole steps; paper preset none).")
     private Double auxWarmupEpochs;
 

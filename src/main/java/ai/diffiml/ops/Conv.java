@@ -51,12 +51,12 @@ public final class Conv {
     }
 
     /**
-     * Where the direct kernel beats im2col + GEMM (measured, see benchmarks/RESULTS.md): full-resolution layers with
-     * few channels (the noise stem's 32-channel convs at 128x128), whose col buffer is 9x the input and bound by
-     * memory; with many channels the GEMM is faster.
+     * Where the direct kernel beats im2col + GEMM (measured, see benchmarks/RESULTS.md): layers with few channels
+     * on a grid of at least 32x32 (the noise stem's 32-channel convs at 128x128, the auxiliary read-out's 64-channel
+     * conv at 32x32), whose col buffer is 9x the input and bound by memory; with many channels the GEMM is faster.
      */
     static boolean directWins(int c, int o, int h, int w) {
-        return c <= 64 && o <= 64 && (long) h * w >= 64 * 64;
+        return c <= 64 && o <= 64 && (long) h * w >= 32 * 32;
     }
 
     private static boolean useDirect(Device dev, int c, int o, int h, int w, int kh, int kw, int sh, int sw, int ph,
@@ -140,9 +140,8 @@ public final class Conv {
                                 dx.address(), g.n, c, g.h, g.w, o), what + " backward (input)");
                     }
                     if (dw != null) {
-                        // im2col + GEMM: measured faster than the direct weight-gradient kernel (RESULTS.md)
-                        dw.fill(0f);
-                        g.weightGrad(x, dy, dw);
+                        Native.check(LinalgKernels.dml_conv3x3_backward_weight(dev.code, x.address(), dy.address(),
+                                dw.address(), g.n, c, g.h, g.w, o), what + " backward (weight)");
                     }
                 } else if (depthwise) {
                     Native.check(LinalgKernels.dml_depthwise_conv2d_backward(dev.code, x.address(), w.address(),

@@ -27,6 +27,8 @@ class Conv3x3Test {
         new ConvTest.Case(3, 32, 9, 16, 32, 3, 3, 1, 1, 1, 1, 1), // the stem's conv2 widths, exact vectors
         new ConvTest.Case(1, 1, 1, 1, 1, 3, 3, 1, 1, 1, 1, 1),
         new ConvTest.Case(1, 2, 5, 4, 7, 3, 3, 1, 1, 1, 1, 1),
+        new ConvTest.Case(2, 4, 70, 20, 5, 3, 3, 1, 1, 1, 1, 1), // three weight-gradient chunks of 32 rows, one partial
+        new ConvTest.Case(1, 32, 40, 128, 32, 3, 3, 1, 1, 1, 1, 1), // the stem's real width, two chunks
     };
 
     /** 1e-5 relative (the kernels sum in float, in another order than the GEMM). */
@@ -83,9 +85,9 @@ class Conv3x3Test {
         }
     }
 
-    /** The native weight-gradient kernel (kept, tested; Conv takes im2col + GEMM for it, measured faster). */
+    /** The weight-gradient kernel called on its own writes every element of a NaN-filled output. */
     @Test
-    void directWeightGradientKernelMatchesIm2colGemm() {
+    void directWeightGradientKernelOverwritesPoisonedOutput() {
         assumeTrue(Conv.direct3x3Supported(), "no AVX-512F on this CPU");
         Rand r = new Rand(13);
         for (ConvTest.Case k : CASES) {
@@ -97,7 +99,7 @@ class Conv3x3Test {
             try (Scope s = Scope.open()) {
                 Tensor xt = Tensor.of(ai.diffiml.backend.Device.CPU, x, k.n(), k.c(), k.h(), k.w());
                 Tensor g = Tensor.of(ai.diffiml.backend.Device.CPU, dy, k.n(), k.o(), k.h(), k.w());
-                Tensor dw = Tensor.empty(ai.diffiml.backend.Device.CPU, k.o(), k.c(), 3, 3);
+                Tensor dw = Tensor.empty(ai.diffiml.backend.Device.CPU, k.o(), k.c(), 3, 3).fill(Float.NaN);
                 ai.diffiml.backend.Native.check(ai.diffiml.backend.jni.LinalgKernels.dml_conv3x3_backward_weight(0,
                         xt.address(), g.address(), dw.address(), k.n(), k.c(), k.h(), k.w(), k.o()), "dw");
                 assertClose(k + " dw kernel", dw.toArray(), ref[2], TOL);
@@ -122,6 +124,7 @@ class Conv3x3Test {
     void autoTakesTheDirectKernelOnlyForFewChannelsAtFullResolution() {
         assertTrue(Conv.directWins(32, 32, 128, 128)); // the noise stem
         assertTrue(Conv.directWins(18, 32, 128, 128));
+        assertTrue(Conv.directWins(64, 64, 32, 32)); // the auxiliary read-out at 1/4 of 128 px
         assertFalse(Conv.directWins(128, 128, 64, 64)); // the paper UNet at 64x64 latents: GEMM
         assertFalse(Conv.directWins(32, 32, 16, 16)); // small images: GEMM
     }

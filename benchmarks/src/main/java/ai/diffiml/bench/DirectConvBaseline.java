@@ -22,11 +22,11 @@ public class DirectConvBaseline extends Bench {
 
     @Setup(Level.Trial)
     public void setup() {
-        int[] s = ConvBenchmark.layerShape(layer);
-        c = s[0];
-        h = s[1];
-        w = s[2];
-        groups = s[3];
+        ConvBenchmark.Layer l = ConvBenchmark.layer(layer);
+        c = l.c();
+        h = l.h();
+        w = l.w();
+        groups = l.groups();
         SplittableRandom r = new SplittableRandom(1);
         x = fill(r, c * h * w);
         wt = fill(r, c * (c / groups) * 9);
