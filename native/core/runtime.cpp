@@ -1,5 +1,6 @@
 // Errors, threads, memory, and loading of the CUDA library.
 #include <dlfcn.h>
+#include <malloc.h>
 #include <omp.h>
 #include <cstdarg>
 #include <cstdio>
@@ -51,6 +52,18 @@ int dml_cpu_threads(void) { return omp_get_max_threads(); }
 
 void dml_set_cpu_threads(int n) {
     if (n > 0) omp_set_num_threads(n);
+}
+
+int dml_cpu_retain_freed_memory(void) {
+#if defined(__GLIBC__)
+    // Fixed thresholds (mallopt turns glibc's dynamic ones off): a 16 MiB activation freed at the end of a step
+    // stays in the heap for the next step's allocation of the same size.
+    const bool ok = mallopt(M_MMAP_THRESHOLD, 32 << 20) == 1 && mallopt(M_TRIM_THRESHOLD, 0x7fffffff) == 1 &&
+                    mallopt(M_TOP_PAD, 256 << 20) == 1;
+    return ok ? 1 : 0;
+#else
+    return 0;
+#endif
 }
 
 int dml_cuda_load(const char* path) {

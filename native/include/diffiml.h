@@ -39,6 +39,11 @@ DML_API const char* dml_version(void);
 /* Number of threads the CPU kernels use (OpenMP). */
 DML_API int dml_cpu_threads(void);
 DML_API void dml_set_cpu_threads(int n);
+/* Makes glibc's malloc keep freed host blocks for reuse: no mmap below 32 MiB, no trimming below 2 GiB free, heap
+ * grown 256 MiB at a time, so a training step's tensors reuse last step's memory instead of page-faulting fresh
+ * pages every step. Process-wide, so the library never calls it itself; the CLI's training commands do. Returns 1
+ * where applied (glibc), 0 elsewhere. */
+DML_API int dml_cpu_retain_freed_memory(void);
 
 /* Opens libdiffiml_cuda at `path` and binds its kernels. Returns DML_OK, or DML_ERR_NO_CUDA with the reason
  * (library not loadable, no driver, no device) in dml_last_error(). Idempotent. */
@@ -81,6 +86,7 @@ DML_API int dml_fill(int dev, float* x, int64_t n, float value);
 #include "diffiml/elementwise.h"
 #include "diffiml/linalg.h"   /* im2col/col2im, depthwise conv (GEMM itself is BLAS, called from Java) */
 #include "diffiml/conv3x3.h"  /* direct 3x3 conv, CPU only (AVX-512) */
+#include "diffiml/conv7x7.h"  /* direct 7x7 conv (patch embeddings), CPU only (AVX-512) */
 #include "diffiml/norm.h"     /* LayerNorm, GroupNorm, BatchNorm, softmax */
 #include "diffiml/shape.h"    /* permute, concat/slice, resize, reductions, losses, dropout */
 #include "diffiml/optim.h"    /* AdamW, gradient norm */

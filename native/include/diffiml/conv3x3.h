@@ -20,8 +20,8 @@ DML_API int dml_conv3x3_forward(int dev, const float* x, const float* wt, const 
 DML_API int dml_conv3x3_backward_data(int dev, const float* dy, const float* wt, float* dx, int64_t n, int64_t c,
                                       int64_t h, int64_t w, int64_t o);
 
-/* dwt [o, c, 3, 3] = the weight gradient summed over the batch (float sums); dwt is written. (Conv computes the
- * weight gradient with im2col + GEMM, measured faster; this kernel is kept and tested.) */
+/* dwt [o, c, 3, 3] = the weight gradient summed over the batch (float sums per chunk of rows, the chunks added in
+ * double in a fixed order: the result does not depend on the thread count); dwt is written. */
 DML_API int dml_conv3x3_backward_weight(int dev, const float* x, const float* dy, float* dwt, int64_t n,
                                         int64_t c, int64_t h, int64_t w, int64_t o);
 

@@ -24,49 +24,74 @@ import ai.diffiml.tensor.Tensor;
 public final class Conv {
     private Conv() {}
 
-    /** When the direct 3x3 kernel ({@code diffiml/conv3x3.h}) is used: by {@link #directWins} (auto), always, never. */
-    public enum Direct3x3 { AUTO, ON, OFF }
+    /**
+     * When the direct CPU kernels are used instead of im2col + GEMM: the 3x3 stride-1 kernel
+     * ({@code diffiml/conv3x3.h}) and the 7x7 kernel of the patch embeddings ({@code diffiml/conv7x7.h}), where they
+     * measured faster ({@link #direct3x3Wins}, {@link #direct7x7Wins}: auto), for every layer they support (on), or
+     * never (off: the im2col reference). System property {@code diffiml.conv.direct}.
+     */
+    public enum Direct { AUTO, ON, OFF }
 
-    private static volatile Direct3x3 direct3x3 = Direct3x3.valueOf(
-            System.getProperty("diffiml.conv3x3", "auto").toUpperCase(java.util.Locale.ROOT));
-    private static volatile Boolean direct3x3Supported;
+    private static volatile Direct direct = Direct.valueOf(
+            System.getProperty("diffiml.conv.direct", "auto").toUpperCase(java.util.Locale.ROOT));
+    private static volatile Boolean directSupported;
 
-    /** Chooses when CPU 3x3 stride-1 padding-1 convolutions take the direct kernel instead of im2col + GEMM. */
-    public static void direct3x3(Direct3x3 mode) {
-        direct3x3 = mode;
+    /** Chooses when CPU convolutions take the direct kernels instead of im2col + GEMM. */
+    public static void direct(Direct mode) {
+        direct = mode;
     }
 
-    public static Direct3x3 direct3x3() {
-        return direct3x3;
+    public static Direct direct() {
+        return direct;
     }
 
-    /** Whether this CPU runs the direct 3x3 kernel (AVX-512F). */
-    public static boolean direct3x3Supported() {
-        Boolean s = direct3x3Supported;
+    /** Whether this CPU runs the direct kernels (AVX-512F). */
+    public static boolean directSupported() {
+        Boolean s = directSupported;
         if (s == null) {
-            s = LinalgKernels.dml_conv3x3_supported() == 1;
-            direct3x3Supported = s;
+            s = LinalgKernels.dml_conv3x3_supported() == 1 && LinalgKernels.dml_conv7x7_supported() == 1;
+            directSupported = s;
         }
         return s;
     }
 
     /**
-     * Where the direct kernel beats im2col + GEMM (measured, see benchmarks/RESULTS.md): layers with few channels
+     * Where the direct 3x3 kernel beats im2col + GEMM (measured, see benchmarks/RESULTS.md): layers with few channels
      * on a grid of at least 32x32 (the noise stem's 32-channel convs at 128x128, the auxiliary read-out's 64-channel
      * conv at 32x32), whose col buffer is 9x the input and bound by memory; with many channels the GEMM is faster.
      */
-    static boolean directWins(int c, int o, int h, int w) {
+    static boolean direct3x3Wins(int c, int o, int h, int w) {
         return c <= 64 && o <= 64 && (long) h * w >= 32 * 32;
     }
 
-    private static boolean useDirect(Device dev, int c, int o, int h, int w, int kh, int kw, int sh, int sw, int ph,
-            int pw, int groups) {
-        Direct3x3 mode = direct3x3;
-        if (mode == Direct3x3.OFF || dev != Device.CPU || groups != 1 || kh != 3 || kw != 3 || sh != 1 || sw != 1
-                || ph != 1 || pw != 1 || !direct3x3Supported()) {
-            return false;
+    /**
+     * Where the direct 7x7 kernel beats im2col + GEMM (measured, see benchmarks/RESULTS.md, on the MiT-b0's first
+     * patch embedding 3 -> 32 and the noise stem's projection 32 -> 32 from 128x128): up to 64 channels in and out.
+     */
+    static boolean direct7x7Wins(int c, int o) {
+        return c <= 64 && o <= 64;
+    }
+
+    /** Which kernel a convolution takes. */
+    enum Path { IM2COL, DEPTHWISE, DIRECT3X3, DIRECT7X7 }
+
+    static Path path(Device dev, int c, int o, int h, int w, int kh, int kw, int sh, int sw, int ph, int pw,
+            int groups) {
+        if (groups == c && o == c) {
+            return Path.DEPTHWISE;
         }
-        return mode == Direct3x3.ON || directWins(c, o, h, w);
+        Direct mode = direct;
+        if (mode == Direct.OFF || dev != Device.CPU || groups != 1 || kh != kw || sh != sw || ph != pw
+                || !directSupported()) {
+            return Path.IM2COL;
+        }
+        if (kh == 3 && sh == 1 && ph == 1 && (mode == Direct.ON || direct3x3Wins(c, o, h, w))) {
+            return Path.DIRECT3X3;
+        }
+        if (kh == 7 && ph < 7 && (mode == Direct.ON || direct7x7Wins(c, o))) {
+            return Path.DIRECT7X7;
+        }
+        return Path.IM2COL;
     }
 
     private static final long DEFAULT_COL_BUDGET = 1L << 24; // floats (64 MiB) of im2col buffer per call
@@ -115,46 +140,61 @@ public final class Conv {
         Device dev = x.device();
         String what = "conv2d " + x.describe() + ", " + w.describe() + " " + g;
         Tensor y = Tensor.empty(dev, g.n, o, g.oh, g.ow);
-        boolean depthwise = groups == c && o == c;
-        boolean direct = !depthwise && useDirect(dev, c, o, g.h, g.w, g.kh, g.kw, g.sh, g.sw, g.ph, g.pw, groups);
-        if (direct) {
-            Native.check(LinalgKernels.dml_conv3x3_forward(dev.code, x.address(), w.address(),
-                    bias == null ? 0 : bias.address(), y.address(), g.n, c, g.h, g.w, o), what);
-        } else if (depthwise) {
-            Native.check(LinalgKernels.dml_depthwise_conv2d_forward(dev.code, x.address(), w.address(),
-                    bias == null ? 0 : bias.address(), y.address(), g.n, c, g.h, g.w, g.kh, g.kw, g.sh, g.sw, g.ph,
-                    g.pw), what);
-        } else {
-            if (bias != null) {
-                Gemm.broadcastBias(bias, y.address(), g.n, o, g.oh * g.ow);
+        Path path = path(dev, c, o, g.h, g.w, g.kh, g.kw, g.sh, g.sw, g.ph, g.pw, groups);
+        long bAddr = bias == null ? 0 : bias.address();
+        switch (path) {
+            case DIRECT3X3 -> Native.check(LinalgKernels.dml_conv3x3_forward(dev.code, x.address(), w.address(),
+                    bAddr, y.address(), g.n, c, g.h, g.w, o), what);
+            case DIRECT7X7 -> Native.check(LinalgKernels.dml_conv7x7_forward(dev.code, x.address(), w.address(),
+                    bAddr, y.address(), g.n, c, g.h, g.w, o, g.sh, g.ph), what);
+            case DEPTHWISE -> Native.check(LinalgKernels.dml_depthwise_conv2d_forward(dev.code, x.address(),
+                    w.address(), bAddr, y.address(), g.n, c, g.h, g.w, g.kh, g.kw, g.sh, g.sw, g.ph, g.pw), what);
+            case IM2COL -> {
+                if (bias != null) {
+                    Gemm.broadcastBias(bias, y.address(), g.n, o, g.oh * g.ow);
+                }
+                g.forward(x, w, y, bias != null);
             }
-            g.forward(x, w, y, bias != null);
         }
         if (Tape.wants(x, w, bias)) {
             Tape.record("conv2d", y, new Tensor[] {x, w, bias}, (dy, grads) -> {
                 Tensor dx = grads.needs(0) ? Tensor.empty(dev, x.shape()) : null;
                 Tensor dw = grads.needs(1) ? Tensor.empty(dev, w.shape()) : null;
-                if (direct) {
-                    if (dx != null) {
-                        Native.check(LinalgKernels.dml_conv3x3_backward_data(dev.code, dy.address(), w.address(),
-                                dx.address(), g.n, c, g.h, g.w, o), what + " backward (input)");
+                long dxAddr = dx == null ? 0 : dx.address(), dwAddr = dw == null ? 0 : dw.address();
+                switch (path) {
+                    case DIRECT3X3 -> {
+                        if (dx != null) {
+                            Native.check(LinalgKernels.dml_conv3x3_backward_data(dev.code, dy.address(), w.address(),
+                                    dxAddr, g.n, c, g.h, g.w, o), what + " backward (input)");
+                        }
+                        if (dw != null) {
+                            Native.check(LinalgKernels.dml_conv3x3_backward_weight(dev.code, x.address(),
+                                    dy.address(), dwAddr, g.n, c, g.h, g.w, o), what + " backward (weight)");
+                        }
                     }
-                    if (dw != null) {
-                        Native.check(LinalgKernels.dml_conv3x3_backward_weight(dev.code, x.address(), dy.address(),
-                                dw.address(), g.n, c, g.h, g.w, o), what + " backward (weight)");
+                    case DIRECT7X7 -> {
+                        if (dx != null) {
+                            Native.check(LinalgKernels.dml_conv7x7_backward_data(dev.code, dy.address(), w.address(),
+                                    dxAddr, g.n, c, g.h, g.w, o, g.sh, g.ph), what + " backward (input)");
+                        }
+                        if (dw != null) {
+                            Native.check(LinalgKernels.dml_conv7x7_backward_weight(dev.code, x.address(),
+                                    dy.address(), dwAddr, g.n, c, g.h, g.w, o, g.sh, g.ph),
+                                    what + " backward (weight)");
+                        }
                     }
-                } else if (depthwise) {
-                    Native.check(LinalgKernels.dml_depthwise_conv2d_backward(dev.code, x.address(), w.address(),
-                            dy.address(), dx == null ? 0 : dx.address(), dw == null ? 0 : dw.address(), g.n, c, g.h,
-                            g.w, g.kh, g.kw, g.sh, g.sw, g.ph, g.pw), what + " backward");
-                } else {
-                    if (dx != null) {
-                        dx.fill(0f);
-                        g.adjoint(dy, w, dx);
-                    }
-                    if (dw != null) {
-                        dw.fill(0f);
-                        g.weightGrad(x, dy, dw);
+                    case DEPTHWISE -> Native.check(LinalgKernels.dml_depthwise_conv2d_backward(dev.code, x.address(),
+                            w.address(), dy.address(), dxAddr, dwAddr, g.n, c, g.h, g.w, g.kh, g.kw, g.sh, g.sw, g.ph,
+                            g.pw), what + " backward");
+                    case IM2COL -> {
+                        if (dx != null) {
+                            dx.fill(0f);
+                            g.adjoint(dy, w, dx);
+                        }
+                        if (dw != null) {
+                            dw.fill(0f);
+                            g.weightGrad(x, dy, dw);
+                        }
                     }
                 }
                 if (dx != null) {

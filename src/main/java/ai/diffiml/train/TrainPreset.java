@@ -9,9 +9,9 @@ import java.util.Locale;
  * <ul>
  *   <li>{@link #DEFAULT}: sized to finish within 15 minutes on a 2-core CPU: MiT-b0 at 128 px, a UNet of width 64
  *       (half the paper's: the encoder learns from the auxiliary head alone, and the steps a smaller UNet saves go
- *       to the encoder), batch 8, 7 epochs of the 1500-image synthetic set after 1 LightVAE epoch, the first 6 of
+ *       to the encoder), batch 8, 7 epochs of the 1500-image synthetic set after 1 LightVAE epoch, the first 6.5 of
  *       them an auxiliary warm-up (the encoder and its auxiliary head alone, at 1.3 times the steps a second; the
- *       UNet trains in the last epoch), validation with 8 DDIM steps and one chain. Peak
+ *       UNet trains in the last half epoch), validation with 8 DDIM steps and one chain. Peak
  *       learning rate 3e-4 with 0.3 warm-up epochs: the encoder starts from random initialisation here (no ImageNet
  *       weights offline), which takes larger steps than the paper's fine-tuning rate. Geometric augmentation only
  *       (flips, rot90): the paper's set erases most pixel-level traces at this size and budget.</li>
@@ -23,7 +23,7 @@ import java.util.Locale;
 public enum TrainPreset {
     DEFAULT("b0", 128, 64, 8, 7, 1, 8, 1, 3e-4, 0.3, AugmentationPreset.GEOMETRIC,
             new Learnability("srm", 5f, true, 0.5f, false, 1e-3, 0.1, 64, true, true, "residual", true, true, 1f,
-                    6.0 / 7, 1f, true, true, 1, NoiseStem.DEFAULT_WIDTH)),
+                    6.5 / 7, 1f, true, true, 1, NoiseStem.DEFAULT_WIDTH)),
     PAPER("b3", 512, 128, 16, 200, 40, 8, 5, 1e-4, 2, AugmentationPreset.PAPER,
             new Learnability("none", 0f, false, 0.2f, true, 1e-4, 0, 0, false, false, "gated", false, false, 0f, 0,
                     0f, false, false, 0, NoiseStem.DEFAULT_WIDTH));

@@ -34,18 +34,18 @@ class Conv3x3Test {
     /** 1e-5 relative (the kernels sum in float, in another order than the GEMM). */
     static final double TOL = 1e-5;
 
-    static void with(Conv.Direct3x3 mode, Runnable body) {
-        Conv.Direct3x3 saved = Conv.direct3x3();
-        Conv.direct3x3(mode);
+    static void with(Conv.Direct mode, Runnable body) {
+        Conv.Direct saved = Conv.direct();
+        Conv.direct(mode);
         try {
             body.run();
         } finally {
-            Conv.direct3x3(saved);
+            Conv.direct(saved);
         }
     }
 
     /** y, dx, dw, db of one case under {@code mode}, for the given inputs and output gradient. */
-    static float[][] run(Conv.Direct3x3 mode, ConvTest.Case k, float[] x, float[] w, float[] b, float[] dy) {
+    static float[][] run(Conv.Direct mode, ConvTest.Case k, float[] x, float[] w, float[] b, float[] dy) {
         float[][] out = new float[4][];
         with(mode, () -> {
             try (Scope s = Scope.open()) {
@@ -68,15 +68,15 @@ class Conv3x3Test {
 
     @Test
     void directMatchesIm2colGemmForwardAndGradients() {
-        assumeTrue(Conv.direct3x3Supported(), "no AVX-512F on this CPU");
+        assumeTrue(Conv.directSupported(), "no AVX-512F on this CPU");
         Rand r = new Rand(11);
         for (ConvTest.Case k : CASES) {
             float[] x = r.normal((long) k.n() * k.c() * k.h() * k.w());
             float[] w = r.normal((long) k.o() * k.c() * 9);
             float[] b = r.normal(k.o());
             float[] dy = r.normal((long) k.n() * k.o() * k.h() * k.w());
-            float[][] ref = run(Conv.Direct3x3.OFF, k, x, w, b, dy);
-            float[][] fast = run(Conv.Direct3x3.ON, k, x, w, b, dy);
+            float[][] ref = run(Conv.Direct.OFF, k, x, w, b, dy);
+            float[][] fast = run(Conv.Direct.ON, k, x, w, b, dy);
             String[] what = {"y", "dx", "dw", "db"};
             for (int i = 0; i < 4; i++) {
                 assertClose(k + " " + what[i], fast[i], ref[i], TOL);
@@ -88,14 +88,14 @@ class Conv3x3Test {
     /** The weight-gradient kernel called on its own writes every element of a NaN-filled output. */
     @Test
     void directWeightGradientKernelOverwritesPoisonedOutput() {
-        assumeTrue(Conv.direct3x3Supported(), "no AVX-512F on this CPU");
+        assumeTrue(Conv.directSupported(), "no AVX-512F on this CPU");
         Rand r = new Rand(13);
         for (ConvTest.Case k : CASES) {
             float[] x = r.normal((long) k.n() * k.c() * k.h() * k.w());
             float[] w = r.normal((long) k.o() * k.c() * 9);
             float[] b = r.normal(k.o());
             float[] dy = r.normal((long) k.n() * k.o() * k.h() * k.w());
-            float[][] ref = run(Conv.Direct3x3.OFF, k, x, w, b, dy);
+            float[][] ref = run(Conv.Direct.OFF, k, x, w, b, dy);
             try (Scope s = Scope.open()) {
                 Tensor xt = Tensor.of(ai.diffiml.backend.Device.CPU, x, k.n(), k.c(), k.h(), k.w());
                 Tensor g = Tensor.of(ai.diffiml.backend.Device.CPU, dy, k.n(), k.o(), k.h(), k.w());
@@ -109,9 +109,9 @@ class Conv3x3Test {
 
     @Test
     void directGradientsMatchFiniteDifferences() {
-        assumeTrue(Conv.direct3x3Supported(), "no AVX-512F on this CPU");
+        assumeTrue(Conv.directSupported(), "no AVX-512F on this CPU");
         Rand r = new Rand(12);
-        with(Conv.Direct3x3.ON, () -> {
+        with(Conv.Direct.ON, () -> {
             for (ConvTest.Case k : new ConvTest.Case[] {CASES[0], CASES[5]}) {
                 try (Scope s = Scope.open()) {
                     new GradCheck().samples(24).check(k + " direct", k::conv, k.params(r, true));
@@ -122,10 +122,10 @@ class Conv3x3Test {
 
     @Test
     void autoTakesTheDirectKernelOnlyForFewChannelsAtFullResolution() {
-        assertTrue(Conv.directWins(32, 32, 128, 128)); // the noise stem
-        assertTrue(Conv.directWins(18, 32, 128, 128));
-        assertTrue(Conv.directWins(64, 64, 32, 32)); // the auxiliary read-out at 1/4 of 128 px
-        assertFalse(Conv.directWins(128, 128, 64, 64)); // the paper UNet at 64x64 latents: GEMM
-        assertFalse(Conv.directWins(32, 32, 16, 16)); // small images: GEMM
+        assertTrue(Conv.direct3x3Wins(32, 32, 128, 128)); // the noise stem
+        assertTrue(Conv.direct3x3Wins(18, 32, 128, 128));
+        assertTrue(Conv.direct3x3Wins(64, 64, 32, 32)); // the auxiliary read-out at 1/4 of 128 px
+        assertFalse(Conv.direct3x3Wins(128, 128, 64, 64)); // the paper UNet at 64x64 latents: GEMM
+        assertFalse(Conv.direct3x3Wins(32, 32, 16, 16)); // small images: GEMM
     }
 }

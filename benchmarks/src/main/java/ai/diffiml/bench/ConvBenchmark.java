@@ -23,10 +23,11 @@ import org.openjdk.jmh.annotations.TearDown;
  *   <li>{@code stem3x3_c32_128x128_b8}: the noise stem's second conv, 3x3 32 -> 32 on 128x128, batch 8 (the
  *       default training preset);
  *   <li>{@code fine3x3_c64_32x32_b8}: the auxiliary read-out's 3x3 64 -> 64 at 1/4 of 128 px, batch 8;
- *   <li>{@code embed7x7s4_c32_128x128_b8}: the noise stem's 7x7 stride-4 projection 32 -> 32 from 128x128, batch 8.
+ *   <li>{@code embed7x7s4_c32_128x128_b8}: the noise stem's 7x7 stride-4 projection 32 -> 32 from 128x128, batch 8;
+ *   <li>{@code mitembed7x7s4_c3_128x128_b8}: the MiT-b0's first patch embedding 3 -> 32 from 128x128, batch 8.
  * </ul>
- * {@code path}: {@code auto} (what the library picks), {@code direct} (the direct 3x3 kernel, CPU with AVX-512)
- * or {@code im2col} (im2col + GEMM, the reference): run both on one layer for the ratio. {@code colBudget}: the
+ * {@code path}: {@code auto} (what the library picks), {@code direct} (the direct 3x3 or 7x7 kernel, CPU with
+ * AVX-512) or {@code im2col} (im2col + GEMM, the reference): run both on one layer for the ratio. {@code colBudget}: the
  * im2col buffer in floats ({@code default}: {@link Conv#colBudget()} as shipped).
  * Each invocation allocates its output and gradients (as a model step does) and frees them in the same
  * invocation; on CUDA it ends with a device synchronize, so the time covers the queued kernels.
@@ -36,7 +37,7 @@ public class ConvBenchmark extends Bench {
     public String device;
 
     @Param({"dense3x3_c128_64x64", "depthwise3x3_c1280_32x32", "stem3x3_c32_128x128_b8", "fine3x3_c64_32x32_b8",
-        "embed7x7s4_c32_128x128_b8"})
+        "embed7x7s4_c32_128x128_b8", "mitembed7x7s4_c3_128x128_b8"})
     public String layer;
 
     @Param({"auto"})
@@ -59,6 +60,7 @@ public class ConvBenchmark extends Bench {
             case "stem3x3_c32_128x128_b8" -> new Layer(32, 128, 128, 1, 8, 32, 3, 1, 1);
             case "fine3x3_c64_32x32_b8" -> new Layer(64, 32, 32, 1, 8, 64, 3, 1, 1);
             case "embed7x7s4_c32_128x128_b8" -> new Layer(32, 128, 128, 1, 8, 32, 7, 4, 3);
+            case "mitembed7x7s4_c3_128x128_b8" -> new Layer(3, 128, 128, 1, 8, 32, 7, 4, 3);
             default -> throw new IllegalArgumentException("unknown layer " + name);
         };
     }
@@ -72,10 +74,10 @@ public class ConvBenchmark extends Bench {
         groups = l.groups();
         stride = l.stride();
         pad = l.pad();
-        Conv.direct3x3(switch (path) {
-            case "auto" -> Conv.Direct3x3.AUTO;
-            case "direct" -> Conv.Direct3x3.ON;
-            case "im2col" -> Conv.Direct3x3.OFF;
+        Conv.direct(switch (path) {
+            case "auto" -> Conv.Direct.AUTO;
+            case "direct" -> Conv.Direct.ON;
+            case "im2col" -> Conv.Direct.OFF;
             default -> throw new IllegalArgumentException("path " + path + ": expected auto, direct or im2col");
         });
         savedBudget = Conv.colBudget();
@@ -113,7 +115,7 @@ public class ConvBenchmark extends Bench {
     @TearDown(Level.Trial)
     public void tearDown() {
         Conv.colBudget(savedBudget);
-        Conv.direct3x3(Conv.Direct3x3.AUTO);
+        Conv.direct(Conv.Direct.AUTO);
         close(x, w, bias, gradOut);
     }
 }

@@ -22,6 +22,9 @@ public final class RuntimeKernels {
 
     public static native void dml_set_cpu_threads(int n);
 
+    /** glibc malloc keeps freed host blocks for reuse (process-wide; the CLI's training commands call it). */
+    public static native int dml_cpu_retain_freed_memory();
+
     public static native int dml_cuda_load(String path);
 
     public static native int dml_cuda_device_count();

@@ -22,7 +22,7 @@ final class GemmCounter implements Blas, AutoCloseable {
     private final Field field;
     private final Thread owner = Thread.currentThread();
     private long weight, attention, biasCalls;
-    private final ai.diffiml.ops.Conv.Direct3x3 direct3x3 = ai.diffiml.ops.Conv.direct3x3();
+    private final ai.diffiml.ops.Conv.Direct direct3x3 = ai.diffiml.ops.Conv.direct();
 
     /** What was counted since the last {@link #take()}. */
     record Tally(long weightMacs, long attentionMacs, long biasBroadcasts) {}
@@ -39,7 +39,7 @@ final class GemmCounter implements Blas, AutoCloseable {
             f.setAccessible(true);
             GemmCounter counter = new GemmCounter(real, f);
             f.set(null, counter);
-            ai.diffiml.ops.Conv.direct3x3(ai.diffiml.ops.Conv.Direct3x3.OFF);
+            ai.diffiml.ops.Conv.direct(ai.diffiml.ops.Conv.Direct.OFF);
             return counter;
         } catch (ReflectiveOperationException e) {
             throw new IllegalStateException("cannot wrap Backends.cpuBlas (renamed?): " + e, e);
@@ -91,7 +91,7 @@ final class GemmCounter implements Blas, AutoCloseable {
 
     @Override
     public void close() {
-        ai.diffiml.ops.Conv.direct3x3(direct3x3);
+        ai.diffiml.ops.Conv.direct(direct3x3);
         try {
             field.set(null, delegate);
         } catch (IllegalAccessException e) {
