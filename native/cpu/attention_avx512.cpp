@@ -15,6 +15,7 @@
 #include <cmath>
 #include <vector>
 #include "core/dispatch.h"
+#include "cpu/cpu_features.h"
 
 #if defined(__x86_64__)
 #include <immintrin.h>
@@ -324,8 +325,7 @@ DML_AVX512 void backward_d(const Sizes& z, const float* q, const float* k, const
 }  // namespace
 
 bool attention_avx512_supports(int64_t d) {
-    static const bool has = __builtin_cpu_supports("avx512f");
-    return has && (d == 8 || d == 16 || d == 32 || d == 64);
+    return has_avx512f() && (d == 8 || d == 16 || d == 32 || d == 64);
 }
 
 void attention_avx512_forward(const float* q, const float* k, const float* v, float* out, float* lse, int64_t batch,

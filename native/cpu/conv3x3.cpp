@@ -19,6 +19,7 @@
 #include <cstring>
 #include <vector>
 #include "core/dispatch.h"
+#include "cpu/cpu_features.h"
 
 #if defined(__x86_64__)
 #include <immintrin.h>
@@ -238,25 +239,8 @@ void weight_grad_avx512(const float* x, const float* dy, float* dwt, int64_t n, 
 }
 #endif
 
-bool avx512() {
-#if defined(__x86_64__)
-    static const bool has = __builtin_cpu_supports("avx512f");
-    return has;
-#else
-    return false;
-#endif
-}
-
-int unsupported(const char* op) {
-    return fail(DML_ERR_ARGUMENT, "%s: the direct 3x3 convolution needs the CPU device and AVX-512", op);
-}
-
 int check(const char* op, int dev, int64_t n, int64_t c, int64_t h, int64_t w, int64_t o) {
-    if (dev != DML_CPU || !avx512()) return unsupported(op);
-    if (n < 1 || c < 1 || h < 1 || w < 1 || o < 1)
-        return fail(DML_ERR_ARGUMENT, "%s: sizes must be positive, got n=%lld c=%lld h=%lld w=%lld o=%lld", op,
-                    (long long)n, (long long)c, (long long)h, (long long)w, (long long)o);
-    return DML_OK;
+    return direct_conv_check(op, "3x3", dev, n, c, h, w, o);
 }
 
 }  // namespace
@@ -265,7 +249,7 @@ int check(const char* op, int dev, int64_t n, int64_t c, int64_t h, int64_t w, i
 
 extern "C" {
 
-int dml_conv3x3_supported(void) { return dml::cpu::avx512() ? 1 : 0; }
+int dml_conv3x3_supported(void) { return dml::cpu::has_avx512f() ? 1 : 0; }
 
 int dml_conv3x3_forward(int dev, const float* x, const float* wt, const float* bias, float* y, int64_t n, int64_t c,
                         int64_t h, int64_t w, int64_t o) {

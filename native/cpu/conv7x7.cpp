@@ -23,6 +23,7 @@
 #include <cstring>
 #include <vector>
 #include "core/dispatch.h"
+#include "cpu/cpu_features.h"
 
 #if defined(__x86_64__)
 #include <immintrin.h>
@@ -312,21 +313,8 @@ void data_grad(const float* dy, const float* wt, float* dx, int64_t n, int64_t c
 }
 #endif
 
-bool avx512() {
-#if defined(__x86_64__)
-    static const bool has = __builtin_cpu_supports("avx512f");
-    return has;
-#else
-    return false;
-#endif
-}
-
 int check(const char* op, int dev, int64_t n, int64_t c, int64_t h, int64_t w, int64_t o, int64_t s, int64_t p) {
-    if (dev != DML_CPU || !avx512())
-        return fail(DML_ERR_ARGUMENT, "%s: the direct 7x7 convolution needs the CPU device and AVX-512", op);
-    if (n < 1 || c < 1 || h < 1 || w < 1 || o < 1)
-        return fail(DML_ERR_ARGUMENT, "%s: sizes must be positive, got n=%lld c=%lld h=%lld w=%lld o=%lld", op,
-                    (long long)n, (long long)c, (long long)h, (long long)w, (long long)o);
+    if (int status = direct_conv_check(op, "7x7", dev, n, c, h, w, o)) return status;
     if (s < 1 || p < 0 || p >= kK)
         return fail(DML_ERR_ARGUMENT, "%s: stride must be >= 1 and padding in [0, 7), got stride %lld pad %lld", op,
                     (long long)s, (long long)p);
@@ -342,7 +330,7 @@ int check(const char* op, int dev, int64_t n, int64_t c, int64_t h, int64_t w, i
 
 extern "C" {
 
-int dml_conv7x7_supported(void) { return dml::cpu::avx512() ? 1 : 0; }
+int dml_conv7x7_supported(void) { return dml::cpu::has_avx512f() ? 1 : 0; }
 
 int dml_conv7x7_forward(int dev, const float* x, const float* wt, const float* bias, float* y, int64_t n, int64_t c,
                         int64_t h, int64_t w, int64_t o, int64_t stride, int64_t pad) {

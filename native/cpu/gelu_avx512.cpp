@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cstdint>
 #include "core/dispatch.h"
+#include "cpu/cpu_features.h"
 
 #if defined(__x86_64__)
 #include "cpu/vmath_avx512.h"
@@ -52,15 +53,10 @@ DML_VMATH_TARGET void gelu_backward_range(const float* x, const float* dy, float
 
 constexpr int64_t kGrain = 16 * 1024;  // elements per work item
 
-bool has_avx512() {
-    static const bool has = __builtin_cpu_supports("avx512f");
-    return has;
-}
-
 }  // namespace
 
 bool gelu_avx512_forward(const float* x, float* y, int64_t n) {
-    if (!has_avx512()) return false;
+    if (!has_avx512f()) return false;
     const int64_t items = (n + kGrain - 1) / kGrain;
 #pragma omp parallel for schedule(static) if (n > 32768)
     for (int64_t it = 0; it < items; ++it) gelu_forward_range(x, y, it * kGrain, std::min(n, (it + 1) * kGrain));
@@ -68,7 +64,7 @@ bool gelu_avx512_forward(const float* x, float* y, int64_t n) {
 }
 
 bool gelu_avx512_backward(const float* x, const float* dy, float* dx, int64_t n) {
-    if (!has_avx512()) return false;
+    if (!has_avx512f()) return false;
     const int64_t items = (n + kGrain - 1) / kGrain;
 #pragma omp parallel for schedule(static) if (n > 32768)
     for (int64_t it = 0; it < items; ++it)

@@ -6,6 +6,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import ai.diffiml.autograd.Tape;
+import ai.diffiml.backend.Device;
+import ai.diffiml.backend.Native;
+import ai.diffiml.backend.jni.LinalgKernels;
 import ai.diffiml.tensor.Scope;
 import ai.diffiml.tensor.Tensor;
 import ai.diffiml.testing.GradCheck;
@@ -44,17 +47,26 @@ class Conv3x3Test {
         }
     }
 
+    /** Random inputs and output gradient of one case. */
+    record Inputs(float[] x, float[] w, float[] b, float[] dy) {
+        static Inputs random(Rand r, ConvTest.Case k) {
+            return new Inputs(r.normal((long) k.n() * k.c() * k.h() * k.w()),
+                    r.normal((long) k.o() * k.c() * k.kh() * k.kw()), r.normal(k.o()),
+                    r.normal((long) k.n() * k.o() * k.oh() * k.ow()));
+        }
+    }
+
     /** y, dx, dw, db of one case under {@code mode}, for the given inputs and output gradient. */
-    static float[][] run(Conv.Direct mode, ConvTest.Case k, float[] x, float[] w, float[] b, float[] dy) {
+    static float[][] run(Conv.Direct mode, ConvTest.Case k, Inputs in) {
         float[][] out = new float[4][];
         with(mode, () -> {
             try (Scope s = Scope.open()) {
-                Tensor xt = Tensor.of(ai.diffiml.backend.Device.CPU, x, k.n(), k.c(), k.h(), k.w()).requiresGrad(true);
-                Tensor wt = Tensor.of(ai.diffiml.backend.Device.CPU, w, k.o(), k.c(), 3, 3).requiresGrad(true);
-                Tensor bt = Tensor.of(ai.diffiml.backend.Device.CPU, b, k.o()).requiresGrad(true);
+                Tensor xt = Tensor.of(Device.CPU, in.x(), k.n(), k.c(), k.h(), k.w()).requiresGrad(true);
+                Tensor wt = Tensor.of(Device.CPU, in.w(), k.o(), k.c(), k.kh(), k.kw()).requiresGrad(true);
+                Tensor bt = Tensor.of(Device.CPU, in.b(), k.o()).requiresGrad(true);
                 Tensor y = k.conv(new Tensor[] {xt, wt, bt});
                 out[0] = y.toArray();
-                Tape.backward(y, Tensor.of(ai.diffiml.backend.Device.CPU, dy, y.shape()));
+                Tape.backward(y, Tensor.of(Device.CPU, in.dy(), y.shape()));
                 out[1] = xt.grad().toArray();
                 out[2] = wt.grad().toArray();
                 out[3] = bt.grad().toArray();
@@ -66,23 +78,26 @@ class Conv3x3Test {
         return out;
     }
 
-    @Test
-    void directMatchesIm2colGemmForwardAndGradients() {
-        assumeTrue(Conv.directSupported(), "no AVX-512F on this CPU");
-        Rand r = new Rand(11);
-        for (ConvTest.Case k : CASES) {
-            float[] x = r.normal((long) k.n() * k.c() * k.h() * k.w());
-            float[] w = r.normal((long) k.o() * k.c() * 9);
-            float[] b = r.normal(k.o());
-            float[] dy = r.normal((long) k.n() * k.o() * k.h() * k.w());
-            float[][] ref = run(Conv.Direct.OFF, k, x, w, b, dy);
-            float[][] fast = run(Conv.Direct.ON, k, x, w, b, dy);
+    /** The direct path (on) against im2col + GEMM (off) and the double loops, every case, all four results. */
+    static void assertDirectMatchesIm2col(ConvTest.Case[] cases, long seed) {
+        Rand r = new Rand(seed);
+        for (ConvTest.Case k : cases) {
+            Inputs in = Inputs.random(r, k);
+            float[][] ref = run(Conv.Direct.OFF, k, in);
+            float[][] fast = run(Conv.Direct.ON, k, in);
             String[] what = {"y", "dx", "dw", "db"};
             for (int i = 0; i < 4; i++) {
                 assertClose(k + " " + what[i], fast[i], ref[i], TOL);
             }
-            assertClose(k + " y against double loops", fast[0], ConvTest.conv2dReference(k, x, w, b), TOL);
+            assertClose(k + " y against double loops", fast[0], ConvTest.conv2dReference(k, in.x(), in.w(), in.b()),
+                    TOL);
         }
+    }
+
+    @Test
+    void directMatchesIm2colGemmForwardAndGradients() {
+        assumeTrue(Conv.directSupported(), "no AVX-512F on this CPU");
+        assertDirectMatchesIm2col(CASES, 11);
     }
 
     /** The weight-gradient kernel called on its own writes every element of a NaN-filled output. */
@@ -91,17 +106,14 @@ class Conv3x3Test {
         assumeTrue(Conv.directSupported(), "no AVX-512F on this CPU");
         Rand r = new Rand(13);
         for (ConvTest.Case k : CASES) {
-            float[] x = r.normal((long) k.n() * k.c() * k.h() * k.w());
-            float[] w = r.normal((long) k.o() * k.c() * 9);
-            float[] b = r.normal(k.o());
-            float[] dy = r.normal((long) k.n() * k.o() * k.h() * k.w());
-            float[][] ref = run(Conv.Direct.OFF, k, x, w, b, dy);
+            Inputs in = Inputs.random(r, k);
+            float[][] ref = run(Conv.Direct.OFF, k, in);
             try (Scope s = Scope.open()) {
-                Tensor xt = Tensor.of(ai.diffiml.backend.Device.CPU, x, k.n(), k.c(), k.h(), k.w());
-                Tensor g = Tensor.of(ai.diffiml.backend.Device.CPU, dy, k.n(), k.o(), k.h(), k.w());
-                Tensor dw = Tensor.empty(ai.diffiml.backend.Device.CPU, k.o(), k.c(), 3, 3).fill(Float.NaN);
-                ai.diffiml.backend.Native.check(ai.diffiml.backend.jni.LinalgKernels.dml_conv3x3_backward_weight(0,
-                        xt.address(), g.address(), dw.address(), k.n(), k.c(), k.h(), k.w(), k.o()), "dw");
+                Tensor xt = Tensor.of(Device.CPU, in.x(), k.n(), k.c(), k.h(), k.w());
+                Tensor g = Tensor.of(Device.CPU, in.dy(), k.n(), k.o(), k.h(), k.w());
+                Tensor dw = Tensor.empty(Device.CPU, k.o(), k.c(), 3, 3).fill(Float.NaN);
+                Native.check(LinalgKernels.dml_conv3x3_backward_weight(0, xt.address(), g.address(), dw.address(),
+                        k.n(), k.c(), k.h(), k.w(), k.o()), "dw");
                 assertClose(k + " dw kernel", dw.toArray(), ref[2], TOL);
             }
         }

@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import ai.diffiml.autograd.Tape;
 import ai.diffiml.backend.Device;
 import ai.diffiml.backend.Native;
 import ai.diffiml.backend.jni.LinalgKernels;
@@ -32,48 +31,12 @@ class Conv7x7Test {
         new ConvTest.Case(3, 1, 10, 23, 2, 7, 7, 5, 5, 1, 1, 1), // one input channel, stride 5
     };
 
-    /** 1e-5 relative (the kernels sum in float, in another order than the GEMM). */
-    static final double TOL = 1e-5;
-
-    /** y, dx, dw, db of one case under {@code mode}. */
-    static float[][] run(Conv.Direct mode, ConvTest.Case k, float[] x, float[] w, float[] b, float[] dy) {
-        float[][] out = new float[4][];
-        Conv3x3Test.with(mode, () -> {
-            try (Scope s = Scope.open()) {
-                Tensor xt = Tensor.of(Device.CPU, x, k.n(), k.c(), k.h(), k.w()).requiresGrad(true);
-                Tensor wt = Tensor.of(Device.CPU, w, k.o(), k.c(), 7, 7).requiresGrad(true);
-                Tensor bt = Tensor.of(Device.CPU, b, k.o()).requiresGrad(true);
-                Tensor y = k.conv(new Tensor[] {xt, wt, bt});
-                out[0] = y.toArray();
-                Tape.backward(y, Tensor.of(Device.CPU, dy, y.shape()));
-                out[1] = xt.grad().toArray();
-                out[2] = wt.grad().toArray();
-                out[3] = bt.grad().toArray();
-                xt.close();
-                wt.close();
-                bt.close();
-            }
-        });
-        return out;
-    }
+    static final double TOL = Conv3x3Test.TOL;
 
     @Test
     void directMatchesIm2colGemmForwardAndGradients() {
         assumeTrue(Conv.directSupported(), "no AVX-512F on this CPU");
-        Rand r = new Rand(21);
-        for (ConvTest.Case k : CASES) {
-            float[] x = r.normal((long) k.n() * k.c() * k.h() * k.w());
-            float[] w = r.normal((long) k.o() * k.c() * 49);
-            float[] b = r.normal(k.o());
-            float[] dy = r.normal((long) k.n() * k.o() * k.oh() * k.ow());
-            float[][] ref = run(Conv.Direct.OFF, k, x, w, b, dy);
-            float[][] fast = run(Conv.Direct.ON, k, x, w, b, dy);
-            String[] what = {"y", "dx", "dw", "db"};
-            for (int i = 0; i < 4; i++) {
-                assertClose(k + " " + what[i], fast[i], ref[i], TOL);
-            }
-            assertClose(k + " y against double loops", fast[0], ConvTest.conv2dReference(k, x, w, b), TOL);
-        }
+        Conv3x3Test.assertDirectMatchesIm2col(CASES, 21);
     }
 
     @Test
@@ -81,16 +44,13 @@ class Conv7x7Test {
         assumeTrue(Conv.directSupported(), "no AVX-512F on this CPU");
         Rand r = new Rand(22);
         for (ConvTest.Case k : CASES) {
-            float[] x = r.normal((long) k.n() * k.c() * k.h() * k.w());
-            float[] w = r.normal((long) k.o() * k.c() * 49);
-            float[] b = r.normal(k.o());
-            float[] dy = r.normal((long) k.n() * k.o() * k.oh() * k.ow());
-            float[][] ref = run(Conv.Direct.OFF, k, x, w, b, dy);
+            Conv3x3Test.Inputs in = Conv3x3Test.Inputs.random(r, k);
+            float[][] ref = Conv3x3Test.run(Conv.Direct.OFF, k, in);
             try (Scope s = Scope.open()) {
-                Tensor xt = Tensor.of(Device.CPU, x, k.n(), k.c(), k.h(), k.w());
-                Tensor wt = Tensor.of(Device.CPU, w, k.o(), k.c(), 7, 7);
-                Tensor bt = Tensor.of(Device.CPU, b, k.o());
-                Tensor g = Tensor.of(Device.CPU, dy, k.n(), k.o(), k.oh(), k.ow());
+                Tensor xt = Tensor.of(Device.CPU, in.x(), k.n(), k.c(), k.h(), k.w());
+                Tensor wt = Tensor.of(Device.CPU, in.w(), k.o(), k.c(), 7, 7);
+                Tensor bt = Tensor.of(Device.CPU, in.b(), k.o());
+                Tensor g = Tensor.of(Device.CPU, in.dy(), k.n(), k.o(), k.oh(), k.ow());
                 Tensor y = Tensor.empty(Device.CPU, k.n(), k.o(), k.oh(), k.ow()).fill(Float.NaN);
                 Tensor dx = Tensor.empty(Device.CPU, k.n(), k.c(), k.h(), k.w()).fill(Float.NaN);
                 Tensor dw = Tensor.empty(Device.CPU, k.o(), k.c(), 7, 7).fill(Float.NaN);
