@@ -44,7 +44,7 @@ import picocli.CommandLine.Spec;
                 + " time of each stage (encoder + condition head, sampling, decode, pre/post-processing), beside"
                 + " the paper's figures (measured on another machine, an RTX 3090: 69.48 FPS at N = 1, 37.28 FPS at"
                 + " N = 5). The uncertainty map is off (the method decodes once). A comparison with PyTorch must be"
-                + " measured side by side: benchmarks/side-by-side.sh.",
+                + " measured side by side: benchmarks/side_by_side.py.",
                 "Without --run or --checkpoint the model has random weights: the time does not depend on them."})
 public final class BenchCommand implements Callable<Integer> {
     /** The paper's throughput on an RTX 3090, images per second, at N = 1 and N = 5 (8 steps, 512 px). */
@@ -298,7 +298,7 @@ public final class BenchCommand implements Callable<Integer> {
             double paper = n == 1 ? PAPER_FPS_N1 : n == 5 ? PAPER_FPS_N5 : Double.NaN;
             if (!Double.isNaN(paper) && steps == 8) {
                 out.printf(Locale.ROOT, "  the paper, on another machine (RTX 3090): %.2f FPS (not measured here; for"
-                        + " PyTorch on this machine run benchmarks/side-by-side.sh)%n", paper);
+                        + " PyTorch on this machine run benchmarks/side_by_side.py)%n", paper);
             }
         }
         out.flush();
