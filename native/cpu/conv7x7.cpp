@@ -226,8 +226,8 @@ struct Tap {
 };
 
 // One input-gradient tile: kT input columns ix0 + s t of one row (one residue modulo s), 16 V input channels from
-// where wtt points ([7][7][o][cp]); out [kT][32] (aligned). Tap k's dy values for column t are at taps[k].dy + s'
-// t op (the tile's columns are stride s apart in the input, so one output column apart).
+// where wtt points ([7][7][o][cp]); out [kT][32] (aligned). Tap k's dy values for column t are at taps[k].dy +
+// t op (the tile's columns are s apart in the input, so one output column apart).
 template <int V>
 DML_AVX512 void data_grad_tile(const Tap* taps, int ntaps, const float* wtt, int64_t o, int64_t cp, int64_t op,
                                float* out) {

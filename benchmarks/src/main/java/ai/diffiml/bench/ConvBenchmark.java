@@ -66,6 +66,7 @@ public class ConvBenchmark extends Bench {
     }
 
     private long savedBudget;
+    private Conv.Direct savedDirect;
 
     @Setup(Level.Trial)
     public void setup() {
@@ -74,6 +75,7 @@ public class ConvBenchmark extends Bench {
         groups = l.groups();
         stride = l.stride();
         pad = l.pad();
+        savedDirect = Conv.direct();
         Conv.direct(switch (path) {
             case "auto" -> Conv.Direct.AUTO;
             case "direct" -> Conv.Direct.ON;
@@ -115,7 +117,7 @@ public class ConvBenchmark extends Bench {
     @TearDown(Level.Trial)
     public void tearDown() {
         Conv.colBudget(savedBudget);
-        Conv.direct(Conv.Direct.AUTO);
+        Conv.direct(savedDirect);
         close(x, w, bias, gradOut);
     }
 }

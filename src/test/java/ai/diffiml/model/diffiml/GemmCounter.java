@@ -10,8 +10,8 @@ import java.lang.reflect.Field;
  * this thread adds m x n x k x batch to a tally, by who called it: an attention matmul ({@code ops.Attention}), a
  * bias broadcast ({@code Gemm.broadcastBias}, a rank-1 product of ones by the bias, not a MAC of the layer), or
  * anything else (the weight products of convolutions, transposed convolutions and linear layers). Depthwise
- * convolutions run on a direct kernel and never reach BLAS; so would the direct 3x3 kernel of full-resolution
- * convolutions with few channels, which is therefore switched off while a counter is installed.
+ * convolutions run on a direct kernel and never reach BLAS; so would the direct 3x3 and 7x7 kernels of convolutions
+ * with few channels, which are therefore switched off while a counter is installed.
  *
  * <p>Installed by reflection on {@code Backends.cpuBlas} (tests only; the GEMMs still run, on the real BLAS).
  */
@@ -22,7 +22,7 @@ final class GemmCounter implements Blas, AutoCloseable {
     private final Field field;
     private final Thread owner = Thread.currentThread();
     private long weight, attention, biasCalls;
-    private final ai.diffiml.ops.Conv.Direct direct3x3 = ai.diffiml.ops.Conv.direct();
+    private final ai.diffiml.ops.Conv.Direct direct = ai.diffiml.ops.Conv.direct();
 
     /** What was counted since the last {@link #take()}. */
     record Tally(long weightMacs, long attentionMacs, long biasBroadcasts) {}
@@ -91,7 +91,7 @@ final class GemmCounter implements Blas, AutoCloseable {
 
     @Override
     public void close() {
-        ai.diffiml.ops.Conv.direct(direct3x3);
+        ai.diffiml.ops.Conv.direct(direct);
         try {
             field.set(null, delegate);
         } catch (IllegalAccessException e) {
