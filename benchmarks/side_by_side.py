@@ -11,7 +11,9 @@ call on the same machine: note the load (printed before and after) beside any fi
 
 Figures (medians within each run, ms): end to end per N, encoder + condition head, one UNet call (our sampling
 median / steps; PyTorch's unet_call breakdown) and the mask decode. PyTorch runs with Debian's python3-torch
-(`apt-get install -y python3-torch`); bench.py sets OMP_WAIT_POLICY=PASSIVE itself, as our library does.
+(`apt-get install -y python3-torch libopenblas0-pthread`: without OpenBLAS, Debian's torch takes the reference libblas
+and its linear layers run several times slower, so the script refuses to compare); bench.py sets
+OMP_WAIT_POLICY=PASSIVE itself, as our library does.
 """
 import argparse
 import os
@@ -62,6 +64,22 @@ def parse_peer(out):
     return fig
 
 
+PEER_BLAS_PROBE = """
+import torch
+torch.ones(64, 64) @ torch.ones(64, 64)
+libs = sorted({l.split()[-1] for l in open('/proc/self/maps') if 'blas' in l.split()[-1]})
+print('\\n'.join(libs))
+"""
+
+
+def peer_blas(python):
+    """The BLAS libraries the peer's torch maps (Debian's torch takes the system's libblas.so.3 alternative)."""
+    p = subprocess.run([python, "-c", PEER_BLAS_PROBE], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    if p.returncode != 0:
+        sys.exit(f"cannot run torch with {python}: {p.stdout[-2000:]}\n(apt-get install -y python3-torch)")
+    return [l for l in p.stdout.splitlines() if l.startswith("/")]
+
+
 def load():
     with open("/proc/loadavg") as f:
         return " ".join(f.read().split()[:3])
@@ -82,9 +100,17 @@ def main():
     ap.add_argument("--java", default="java")
     ap.add_argument("--classpath", default=None,
                     help="run ai.diffiml.cli.Main from this class path instead of --jar")
+    ap.add_argument("--any-blas", action="store_true",
+                    help="run the peer even when its torch does not load OpenBLAS (the figures then mean little)")
     ap.add_argument("--log", default="side-by-side.log", help="both programs' full output (default ./side-by-side.log)")
     a = ap.parse_args()
 
+    blas = peer_blas(a.python)
+    if not any("openblas" in l for l in blas) and not a.any_blas:
+        sys.exit("the peer's torch runs on " + (", ".join(blas) or "no BLAS library it maps") + ", not OpenBLAS: "
+                 "Debian's reference libblas (unoptimised loops) makes PyTorch's linear layers and attention many "
+                 "times slower than the issue's PyTorch figures. Install OpenBLAS (apt-get install -y "
+                 "libopenblas0-pthread; it takes over the libblas.so.3 alternative) or pass --any-blas.")
     env = dict(os.environ, OMP_NUM_THREADS=str(a.threads), OPENBLAS_NUM_THREADS=str(a.threads))
     launch = [a.java, "-cp", a.classpath, "ai.diffiml.cli.Main"] if a.classpath else [a.java, "-jar", a.jar]
     ours = [*launch, "bench", "--model", "paper", "--resolution", str(a.res), "--device", "cpu", "--threads", str(a.threads), "--steps", str(a.steps),
@@ -93,6 +119,7 @@ def main():
             "--threads", str(a.threads),
             "--steps", str(a.steps), "--n", *map(str, a.n), "--runs", str(a.runs), "--warmup", str(a.warmup)]
     print(f"{time.strftime('%Y-%m-%d %H:%M:%S UTC', time.gmtime())}, {os.cpu_count()} cores, load {load()}")
+    print("PyTorch's BLAS: " + ", ".join(blas))
     print("A (ours):   " + " ".join(ours))
     print("B (PyTorch): " + " ".join(peer))
     pairs = []

@@ -1,19 +1,22 @@
 // The fast CPU path of the fused attention kernels (attention.cpp holds the C entry points and the scalar twin of
 // cuda/attention.cu): flash-style, AVX-512, for head dims 8, 16, 32 and 64 (the UNet's mid attention has 16 heads of
 // 8 dims, the Mix Transformer's heads have 32 or 64). No score tensor: per work item (sample, head, chunk of 128
-// query rows, or of 128 key rows in the dK/dV pass) the head's keys and values are packed once, contiguous and
+// query rows or more, or of key rows in the dK/dV pass) the head's keys and values are packed once, contiguous and
 // transposed, and then
 // - forward: 4 query rows at a time against blocks of 64 keys: the 4 x 64 scores are 16 vector accumulators fed by
-//   D broadcasts of q and D x 4 loads of K^T; an online softmax (running max m and sum l per row, vector exp) and
-//   P V accumulated in registers; out = acc / l, lse = m + log l;
+//   D broadcasts of q and D x 4 loads of K^T, in base-2 units (scale log2 e folded in); an online softmax (running
+//   max m and sum l per row, vector 2^x) and P V accumulated in registers; out = acc / l, lse = (m + log2 l) ln 2.
+//   Heads of 8 dims take 2 rows at a time and form P V against V^T, with lane-wise partial sums (see
+//   forward_rows_narrow);
 // - dQ: the same loop recomputes p = exp(s - lse) and dp = dO V^T, ds = p (dp - delta), dq += ds K;
 // - dK, dV: per key row against blocks of 64 queries (Q^T and dO^T packed): dv += p dO, dk += ds Q.
 // The scalar twin in attention.cpp stays the reference of the algorithm; AttentionTest compares this path, the twin
 // and the GEMM path of ai.diffiml.ops.Attention. Results differ from them only in summation order and in the
-// vector exp (Cephes' single-precision polynomial after range reduction by ln 2).
+// vector exponentials (vmath_avx512.h: 2^x in the forward, Cephes' e^x in the backward).
 #include <algorithm>
 #include <cmath>
 #include <vector>
+#include <omp.h>
 #include "core/dispatch.h"
 #include "cpu/cpu_features.h"
 
@@ -31,8 +34,9 @@ namespace dml::cpu {
 namespace {
 
 constexpr int64_t kBlock = 64;  // keys (forward, dQ) or queries (dK, dV) per block: 4 vectors
-constexpr int64_t kChunk = 128; // rows per work item
+constexpr int64_t kChunk = 128; // rows per work item, at least
 constexpr int kRows = 4;        // rows held in registers at once
+constexpr float kLog2e = 1.44269504088896341f, kLn2 = 0.693147180559945309f;
 
 // Lanes of the 4 vectors of a block that hold a real row (the last block may be partial).
 inline void block_masks(int64_t valid, __mmask16 m[4]) {
@@ -125,6 +129,7 @@ DML_AVX512 void forward_rows(const Sizes& z, const float* q, float* out, float* 
                              const float* kt, const float* vr, int64_t lkp) {
     const float* qr[R];
     for (int r = 0; r < R; ++r) qr[r] = q + (b * z.lq + i + r) * z.c + h * D;
+    const float scale2 = z.scale * kLog2e;  // scores and their running max m in base-2 units
     float m[R], l[R], acc[R][D];
     alignas(64) float p[R][kBlock];
     for (int r = 0; r < R; ++r) {
@@ -137,17 +142,17 @@ DML_AVX512 void forward_rows(const Sizes& z, const float* q, float* out, float* 
         __mmask16 mk[4];
         block_masks(valid, mk);
         __m512 s[R][4];
-        scores<D, R>(qr, kt, lkp, j0, z.scale, s);
+        scores<D, R>(qr, kt, lkp, j0, scale2, s);
         for (int r = 0; r < R; ++r) {
             __m512 mx = _mm512_set1_ps(-INFINITY);
             for (int v = 0; v < 4; ++v) mx = _mm512_mask_max_ps(mx, mk[v], mx, s[r][v]);
             const float mnew = std::max(m[r], _mm512_reduce_max_ps(mx));
-            const float corr = std::exp(m[r] - mnew);  // 0 on the first block (m = -inf)
+            const float corr = std::exp2(m[r] - mnew);  // 0 on the first block (m = -inf)
             m[r] = mnew;
             const __m512 mv = _mm512_set1_ps(mnew);
             __m512 sum = _mm512_setzero_ps();
             for (int v = 0; v < 4; ++v) {
-                const __m512 e = _mm512_maskz_mov_ps(mk[v], vmath::exp_ps(_mm512_sub_ps(s[r][v], mv)));
+                const __m512 e = _mm512_maskz_mov_ps(mk[v], vmath::exp2_ps(_mm512_sub_ps(s[r][v], mv)));
                 sum = _mm512_add_ps(sum, e);
                 _mm512_store_ps(p[r] + 16 * v, e);
             }
@@ -160,7 +165,60 @@ DML_AVX512 void forward_rows(const Sizes& z, const float* q, float* out, float* 
         float* o = out + (b * z.lq + i + r) * z.c + h * D;
         const float inv = 1.f / l[r];
         for (int e = 0; e < D; ++e) o[e] = acc[r][e] * inv;
-        lse[(b * z.heads + h) * z.lq + i + r] = m[r] + std::log(l[r]);
+        lse[(b * z.heads + h) * z.lq + i + r] = m[r] * kLn2 + std::log(l[r]);
+    }
+}
+
+// Forward of R query rows for narrow heads (D = 8), vt = V^T (D x lkp): P V formed as V^T P^T. acc[r][e] holds 16
+// partial sums of out[r][e] (lanes: keys mod 16), so a block costs D x 4 full-width FMAs per row (the generic path:
+// 64 half-width FMAs and 64 broadcasts), p never leaves the registers and the running sum l stays a vector too;
+// the lanes are summed once per row at the end. Rescaling by exp(m_old - m_new) is skipped when the max holds.
+template <int D, int R>
+DML_AVX512 void forward_rows_narrow(const Sizes& z, const float* q, float* out, float* lse, int64_t b, int64_t h,
+                                    int64_t i, const float* kt, const float* vt, int64_t lkp) {
+    const float* qr[R];
+    for (int r = 0; r < R; ++r) qr[r] = q + (b * z.lq + i + r) * z.c + h * D;
+    const float scale2 = z.scale * kLog2e;  // scores and their running max m in base-2 units
+    float m[R];
+    __m512 acc[R][D], l[R];
+    for (int r = 0; r < R; ++r) {
+        m[r] = -INFINITY;
+        l[r] = _mm512_setzero_ps();
+        for (int e = 0; e < D; ++e) acc[r][e] = _mm512_setzero_ps();
+    }
+    for (int64_t j0 = 0; j0 < z.lk; j0 += kBlock) {
+        const int64_t valid = std::min(kBlock, z.lk - j0);
+        __mmask16 mk[4];
+        block_masks(valid, mk);
+        __m512 s[R][4];
+        scores<D, R>(qr, kt, lkp, j0, scale2, s);
+        for (int r = 0; r < R; ++r) {
+            __m512 mx = _mm512_set1_ps(-INFINITY);
+            for (int v = 0; v < 4; ++v) mx = _mm512_mask_max_ps(mx, mk[v], mx, s[r][v]);
+            const float mnew = std::max(m[r], _mm512_reduce_max_ps(mx));
+            if (mnew > m[r]) {
+                const __m512 corr = _mm512_set1_ps(std::exp2(m[r] - mnew));  // 0 on the first block (m = -inf)
+                l[r] = _mm512_mul_ps(l[r], corr);
+                for (int e = 0; e < D; ++e) acc[r][e] = _mm512_mul_ps(acc[r][e], corr);
+                m[r] = mnew;
+            }
+            const __m512 mv = _mm512_set1_ps(m[r]);
+            for (int v = 0; v < 4; ++v) {
+                s[r][v] = _mm512_maskz_mov_ps(mk[v], vmath::exp2_ps(_mm512_sub_ps(s[r][v], mv)));
+                l[r] = _mm512_add_ps(l[r], s[r][v]);
+            }
+        }
+        for (int v = 0; v < 4; ++v)
+            for (int e = 0; e < D; ++e) {
+                const __m512 x = _mm512_loadu_ps(vt + e * lkp + j0 + 16 * v);
+                for (int r = 0; r < R; ++r) acc[r][e] = _mm512_fmadd_ps(s[r][v], x, acc[r][e]);
+            }
+    }
+    for (int r = 0; r < R; ++r) {
+        float* o = out + (b * z.lq + i + r) * z.c + h * D;
+        const float sum = _mm512_reduce_add_ps(l[r]), inv = 1.f / sum;
+        for (int e = 0; e < D; ++e) o[e] = _mm512_reduce_add_ps(acc[r][e]) * inv;
+        lse[(b * z.heads + h) * z.lq + i + r] = m[r] * kLn2 + std::log(sum);
     }
 }
 
@@ -254,19 +312,22 @@ DML_AVX512 void row_deltas(const Sizes& z, int64_t d, const float* out, const fl
 
 inline int64_t round_up(int64_t n) { return (n + kBlock - 1) / kBlock * kBlock; }
 
-// Calls body(b, h, row0, rows) for every chunk of kChunk rows of every (sample, head), in parallel; each thread's
-// scratch vector is handed to the body.
+// Calls body(b, h, row0, rows) for every chunk of rows of every (sample, head), in parallel; each thread's scratch
+// vector is handed to the body. A chunk is kChunk rows, or more where there are many (a head's keys are packed once
+// per chunk: at 4096 tokens 128-row chunks packed them 32 times), keeping 8 chunks per thread for the balance.
 template <typename Body>
 void for_chunks(int64_t batch, int64_t heads, int64_t len, size_t scratch, Body body) {
-    const int64_t chunks = (len + kChunk - 1) / kChunk, items = batch * heads * chunks;
+    const int64_t spread = batch * heads * len / (8 * static_cast<int64_t>(omp_get_max_threads()));
+    const int64_t chunk = std::min(len, std::max(kChunk, (spread + kRows - 1) / kRows * kRows));
+    const int64_t chunks = (len + chunk - 1) / chunk, items = batch * heads * chunks;
 #pragma omp parallel
     {
         std::vector<float> buf(scratch);
 #pragma omp for schedule(dynamic, 1)
         for (int64_t it = 0; it < items; ++it) {
             const int64_t ch = it % chunks, bh = it / chunks;
-            const int64_t r0 = ch * kChunk;
-            body(bh / heads, bh % heads, r0, std::min(kChunk, len - r0), buf.data());
+            const int64_t r0 = ch * chunk;
+            body(bh / heads, bh % heads, r0, std::min(chunk, len - r0), buf.data());
         }
     }
 }
@@ -278,8 +339,14 @@ DML_AVX512 void forward_d(const Sizes& z, const float* q, const float* k, const 
                [&](int64_t b, int64_t h, int64_t i0, int64_t n, float* buf) {
                    float *kt = buf, *vr = buf + D * lkp;
                    pack<D>(k + b * z.lk * z.c + h * D, z.c, z.lk, nullptr, kt, lkp);
-                   pack<D>(v + b * z.lk * z.c + h * D, z.c, z.lk, vr, nullptr, lkp);
                    int64_t i = i0;
+                   if constexpr (D == 8) {
+                       pack<D>(v + b * z.lk * z.c + h * D, z.c, z.lk, nullptr, vr, lkp);  // V^T
+                       for (; i + 2 <= i0 + n; i += 2) forward_rows_narrow<D, 2>(z, q, out, lse, b, h, i, kt, vr, lkp);
+                       for (; i < i0 + n; ++i) forward_rows_narrow<D, 1>(z, q, out, lse, b, h, i, kt, vr, lkp);
+                       return;
+                   }
+                   pack<D>(v + b * z.lk * z.c + h * D, z.c, z.lk, vr, nullptr, lkp);
                    for (; i + kRows <= i0 + n; i += kRows) forward_rows<D, kRows>(z, q, out, lse, b, h, i, kt, vr, lkp);
                    for (; i < i0 + n; ++i) forward_rows<D, 1>(z, q, out, lse, b, h, i, kt, vr, lkp);
                });

@@ -38,9 +38,11 @@ inline float unary_grad(int op, float x, float y) {
 
 }  // namespace
 
-// gelu_avx512.cpp: the vectorised GELU; false where the CPU lacks AVX-512 (the loops below run then).
+// activations_avx512.cpp: the vectorised GELU and SiLU; false where the CPU lacks AVX-512 (the loops below run then).
 bool gelu_avx512_forward(const float* x, float* y, int64_t n);
 bool gelu_avx512_backward(const float* x, const float* dy, float* dx, int64_t n);
+bool silu_avx512_forward(const float* x, float* y, int64_t n);
+bool silu_avx512_backward(const float* x, const float* dy, float* dx, int64_t n);
 
 // The op is a template argument so that each loop is compiled for one op (ReLU's vectorises; the switch per
 // element of a runtime op kept every loop scalar).
@@ -59,7 +61,9 @@ void unary_grad_loop(const float* x, const float* y, const float* dy, float* dx,
 int unary_forward(int op, const float* x, float* y, int64_t n) {
     switch (op) {
         case DML_RELU: unary_loop<DML_RELU>(x, y, n); break;
-        case DML_SILU: unary_loop<DML_SILU>(x, y, n); break;
+        case DML_SILU:
+            if (!silu_avx512_forward(x, y, n)) unary_loop<DML_SILU>(x, y, n);
+            break;
         case DML_GELU:
             if (!gelu_avx512_forward(x, y, n)) unary_loop<DML_GELU>(x, y, n);
             break;
@@ -75,7 +79,9 @@ int unary_forward(int op, const float* x, float* y, int64_t n) {
 int unary_backward(int op, const float* x, const float* y, const float* dy, float* dx, int64_t n) {
     switch (op) {
         case DML_RELU: unary_grad_loop<DML_RELU>(x, y, dy, dx, n); break;
-        case DML_SILU: unary_grad_loop<DML_SILU>(x, y, dy, dx, n); break;
+        case DML_SILU:
+            if (!silu_avx512_backward(x, dy, dx, n)) unary_grad_loop<DML_SILU>(x, y, dy, dx, n);
+            break;
         case DML_GELU:
             if (!gelu_avx512_backward(x, dy, dx, n)) unary_grad_loop<DML_GELU>(x, y, dy, dx, n);
             break;

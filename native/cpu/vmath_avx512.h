@@ -6,6 +6,7 @@
 #include <immintrin.h>
 // GCC 12 flags the intrinsics' own _mm512_undefined_ps() (`__m512 __Y = __Y;`) as maybe-uninitialized.
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#pragma GCC diagnostic ignored "-Wuninitialized"
 
 namespace dml::cpu::vmath {
 
@@ -27,6 +28,21 @@ DML_VMATH_TARGET inline __m512 exp_ps(__m512 x) {
     p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(5.0000001201e-1f));
     const __m512 y = _mm512_add_ps(_mm512_fmadd_ps(p, _mm512_mul_ps(r, r), r), _mm512_set1_ps(1.f));
     return _mm512_scalef_ps(y, n);
+}
+
+// 2^x for finite x <= 128 (below -150 it is 0): x = n + f with n = round(x), |f| <= 1/2 exact, and 2^f by a degree-5
+// polynomial fitted for relative error (2.3e-7 evaluated in single precision), scaled by 2^n. Five instructions
+// fewer than exp_ps: the attention forward feeds it scores already in base-2 units.
+DML_VMATH_TARGET inline __m512 exp2_ps(__m512 x) {
+    const __m512 n = _mm512_roundscale_ps(x, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+    const __m512 f = _mm512_sub_ps(x, n);
+    __m512 p = _mm512_set1_ps(1.327646430581808e-3f);
+    p = _mm512_fmadd_ps(p, f, _mm512_set1_ps(9.675540961325169e-3f));
+    p = _mm512_fmadd_ps(p, f, _mm512_set1_ps(5.550713464617729e-2f));
+    p = _mm512_fmadd_ps(p, f, _mm512_set1_ps(2.4022120237350464e-1f));
+    p = _mm512_fmadd_ps(p, f, _mm512_set1_ps(6.931469440460205e-1f));
+    p = _mm512_fmadd_ps(p, f, _mm512_set1_ps(1.0000001192092896f));
+    return _mm512_scalef_ps(p, n);
 }
 
 // erfc(z) for z >= 0: the Chebyshev fit of Numerical Recipes (fractional error below 1.2e-7 in exact arithmetic),

@@ -128,6 +128,7 @@ public final class BenchCommand implements Callable<Integer> {
                 return usageError("--cuda-graphs applies to random weights (--model), not with --run or --checkpoint");
             }
             threads.apply();
+            HostHeap.keepFreedMemory();
             weights = trained.checkpointFolder();
             if (weights != null && CheckpointKind.of(weights) != CheckpointKind.DIFFIML) {
                 ParseResult parsed = spec.commandLine().getParseResult();

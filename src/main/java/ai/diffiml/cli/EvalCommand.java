@@ -160,6 +160,7 @@ public final class EvalCommand implements Callable<Integer> {
             require(limit == null || limit >= 1, "--limit must be >= 1, got " + limit);
             require(gallery >= 0, "--gallery must be >= 0, got " + gallery);
             threads.apply();
+            HostHeap.keepFreedMemory();
             model = weights.checkpointFolder();
             for (Path p : compare == null ? List.<Path>of() : compare) {
                 others.add(Localizer.checkpointFolder(p));

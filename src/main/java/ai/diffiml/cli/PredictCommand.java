@@ -149,6 +149,7 @@ public final class PredictCommand implements Callable<Integer> {
                     .mode(tile ? InferenceMode.TILED : InferenceMode.RESIZE).tileOverlap(tileOverlap)
                     .uncertainty(!noUncertainty).build();
             threads.apply();
+            HostHeap.keepFreedMemory();
             model = weights.checkpointFolder();
             PredictInputs.Resolved resolved = PredictInputs.resolveCounting(inputs);
             items = resolved.items();

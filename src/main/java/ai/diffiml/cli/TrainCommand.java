@@ -1,7 +1,6 @@
 package ai.diffiml.cli;
 
 import ai.diffiml.backend.Device;
-import ai.diffiml.backend.jni.RuntimeKernels;
 import ai.diffiml.data.AugmentationPreset;
 import ai.diffiml.data.BatchSource;
 import ai.diffiml.data.DatasetSummary;
@@ -335,7 +334,7 @@ public final class TrainCommand implements Callable<Integer> {
         PrintWriter err = spec.commandLine().getErr();
         try {
             threads.apply();
-            RuntimeKernels.dml_cpu_retain_freed_memory(); // a training process owns its heap (3 % faster steps)
+            HostHeap.keepFreedMemory();
             Device dev = device.resolve();
             if (resume == null && modelName.equals("diffforensics")) {
                 return newDiffForensicsRun(dev);

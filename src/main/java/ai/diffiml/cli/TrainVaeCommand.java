@@ -1,7 +1,6 @@
 package ai.diffiml.cli;
 
 import ai.diffiml.backend.Device;
-import ai.diffiml.backend.jni.RuntimeKernels;
 import ai.diffiml.data.AugmentationSettings;
 import ai.diffiml.data.BatchSource;
 import ai.diffiml.hub.HubFiles;
@@ -84,7 +83,7 @@ public final class TrainVaeCommand implements Callable<Integer> {
         try {
             TrainingRanges.check(lr, batch, resolution, epochs);
             threads.apply();
-            RuntimeKernels.dml_cpu_retain_freed_memory(); // a training process owns its heap (3 % faster steps)
+            HostHeap.keepFreedMemory();
             Device dev = device.resolve();
             ModelConfig config = ModelConfig.paper().withResolution(resolution);
             VaeTrainer.Settings settings = new VaeTrainer.Settings(epochs, lr, beta);

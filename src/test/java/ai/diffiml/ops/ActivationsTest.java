@@ -117,6 +117,41 @@ class ActivationsTest {
         }
     }
 
+    /**
+     * SiLU on a tensor large enough for the threaded vector path (AVX-512 where present) with a partial last vector,
+     * against double precision, forward and gradient, out to |x| = 100, where e^-x overflows a float.
+     */
+    @Test
+    void siluMatchesDoubleOnLargeTensors() {
+        float[] v = new Rand(7).uniform(40_003, -30, 30);
+        float[] special = {-100f, -88.5f, -87f, -20f, -1e-3f, 0f, 1e-30f, 20f, 88.5f, 100f};
+        System.arraycopy(special, 0, v, 0, special.length);
+        float[] g = new Rand(8).uniform(v.length, -1, 1);
+        double[] y = new double[v.length];
+        double[] dx = new double[v.length];
+        for (int i = 0; i < v.length; i++) {
+            double x = v[i];
+            double sig = 1 / (1 + Math.exp(-x));
+            y[i] = x * sig;
+            dx[i] = g[i] * sig * (1 + x * (1 - sig));
+        }
+        try (Scope s = Scope.open()) {
+            Tensor x = Tensor.of(ai.diffiml.backend.Device.CPU, v, v.length).requiresGrad(true);
+            Tensor out = Activations.silu(x);
+            float[] got = out.toArray();
+            assertClose("silu", got, y, 1e-6);
+            ai.diffiml.autograd.Tape.backward(out, Tensor.of(ai.diffiml.backend.Device.CPU, g, g.length));
+            float[] grad = x.grad().toArray();
+            assertClose("silu gradient", grad, dx, 1e-6);
+            for (int i = 0; i < special.length; i++) {
+                assertTrue(Math.abs(got[i] - y[i]) <= 1e-6 * Math.max(1, Math.abs(y[i])),
+                        "silu(" + v[i] + ") = " + got[i] + ", expected " + y[i]);
+                assertTrue(Math.abs(grad[i] - dx[i]) <= 1e-6, "silu'(" + v[i] + ") = " + grad[i] + ", expected "
+                        + dx[i]);
+            }
+        }
+    }
+
     /** erfc in double without cancellation for large positive x (the continued fraction), erfc = 1 - erf below 1. */
     static double erfc(double x) {
         if (x < 1) {
