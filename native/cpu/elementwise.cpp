@@ -1,5 +1,6 @@
 // CPU reference of the elementwise ops (activations, broadcast add/mul, scale, accumulate, fill),
 // and the C API entry points that dispatch them to CPU or CUDA.
+#include <algorithm>
 #include <cmath>
 #include "core/dispatch.h"
 
@@ -94,8 +95,37 @@ int unary_backward(int op, const float* x, const float* y, const float* dy, floa
     return DML_OK;
 }
 
+namespace {
+// With inner = 1 (same-shape operands: outer = 1; a last-axis broadcast: v along each row of mid), the row loops
+// below would run one element per row (and one modulo): body(o, m0, m1) over tiles of one row instead, so that
+// the loop over m vectorises.
+template <typename Body>
+void for_row_tiles(int64_t outer, int64_t mid, Body body) {
+    constexpr int64_t kTile = 4096;
+    const int64_t tiles = (mid + kTile - 1) / kTile, items = outer * tiles;
+#pragma omp parallel for schedule(static) if (outer * mid > 32768)
+    for (int64_t it = 0; it < items; ++it) {
+        const int64_t o = it / tiles, m0 = it % tiles * kTile;
+        body(o, m0, std::min(mid, m0 + kTile));
+    }
+}
+}  // namespace
+
 int binary_forward(int op, const float* x, const float* v, float* y, int64_t outer, int64_t mid, int64_t inner) {
     if (op < DML_ADD || op > DML_MAX) return fail(DML_ERR_ARGUMENT, "binary_forward: unknown op %d", op);
+    if (inner == 1) {
+        for_row_tiles(outer, mid, [&](int64_t o, int64_t m0, int64_t m1) {
+            const float* xr = x + o * mid;
+            float* yr = y + o * mid;
+            if (op == DML_ADD)
+                for (int64_t m = m0; m < m1; ++m) yr[m] = xr[m] + v[m];
+            else if (op == DML_MUL)
+                for (int64_t m = m0; m < m1; ++m) yr[m] = xr[m] * v[m];
+            else
+                for (int64_t m = m0; m < m1; ++m) yr[m] = xr[m] >= v[m] ? xr[m] : v[m];
+        });
+        return DML_OK;
+    }
     const int64_t rows = outer * mid;
 #pragma omp parallel for schedule(static) if (rows * inner > 32768)
     for (int64_t r = 0; r < rows; ++r) {
@@ -116,6 +146,32 @@ int binary_backward(int op, const float* x, const float* v, const float* dy, flo
                     int64_t mid, int64_t inner) {
     if (op < DML_ADD || op > DML_MAX) return fail(DML_ERR_ARGUMENT, "binary_backward: unknown op %d", op);
     const int64_t rows = outer * mid;
+    if (inner == 1 && (dx || (dv && outer == 1))) {
+        // dx, and dv where each of its elements has one term (outer = 1; the float product or the term itself
+        // is what the double sum below rounds back to).
+        float* dvo = outer == 1 ? dv : nullptr;
+        for_row_tiles(outer, mid, [&](int64_t o, int64_t m0, int64_t m1) {
+            const float* g = dy + o * mid;
+            const float* xr = x + o * mid;
+            float* d = dx ? dx + o * mid : nullptr;
+            if (op == DML_ADD) {
+                if (d) std::copy(g + m0, g + m1, d + m0);
+                if (dvo) std::copy(g + m0, g + m1, dvo + m0);
+            } else if (op == DML_MUL) {
+                if (d)
+                    for (int64_t m = m0; m < m1; ++m) d[m] = g[m] * v[m];
+                if (dvo)
+                    for (int64_t m = m0; m < m1; ++m) dvo[m] = g[m] * xr[m];
+            } else {
+                if (d)
+                    for (int64_t m = m0; m < m1; ++m) d[m] = xr[m] >= v[m] ? g[m] : 0.f;
+                if (dvo)
+                    for (int64_t m = m0; m < m1; ++m) dvo[m] = xr[m] >= v[m] ? 0.f : g[m];
+            }
+        });
+        if (outer == 1) return DML_OK;
+        dx = nullptr;  // done; dv (outer > 1) is summed below
+    }
     if (dx) {
 #pragma omp parallel for schedule(static) if (rows * inner > 32768)
         for (int64_t r = 0; r < rows; ++r) {

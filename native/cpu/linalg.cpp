@@ -89,9 +89,15 @@ int col2im_accumulate(const float* col, float* x, int64_t n, int64_t c, int64_t 
     return DML_OK;
 }
 
+// depthwise_avx512.cpp: the vectorised forward for stride-1 rows; false where it does not apply.
+bool depthwise_avx512_forward(const float* x, const float* wt, const float* bias, float* y, int64_t n, int64_t c,
+                              int64_t h, int64_t w, int64_t kh, int64_t kw, int64_t sh, int64_t sw, int64_t ph,
+                              int64_t pw);
+
 int depthwise_conv2d_forward(const float* x, const float* wt, const float* bias, float* y, int64_t n, int64_t c,
                              int64_t h, int64_t w, int64_t kh, int64_t kw, int64_t sh, int64_t sw, int64_t ph,
                              int64_t pw) {
+    if (depthwise_avx512_forward(x, wt, bias, y, n, c, h, w, kh, kw, sh, sw, ph, pw)) return DML_OK;
     const int64_t oh = out_size(h, kh, sh, ph), ow = out_size(w, kw, sw, pw);
     const int64_t planes = n * c;
 #pragma omp parallel for schedule(static) if (planes * oh * ow * kh * kw > 32768)

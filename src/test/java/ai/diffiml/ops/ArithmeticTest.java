@@ -76,6 +76,71 @@ class ArithmeticTest {
         }
     }
 
+    /**
+     * Same-shape and last-axis operands (inner size 1: the row-tiled path) on sizes past the threading threshold and
+     * the 4096-element tile, odd: forward and both gradients element for element, exactly (each is one float
+     * operation), and the last-axis broadcast's summed gradient against double.
+     */
+    @Test
+    void elementwiseAndLastAxisPathsAreExactOnLargeOddSizes() {
+        try (Scope s = Scope.open()) {
+            Rand r = new Rand(11);
+            int n = 70_001;
+            float[] av = r.uniform(n, -2, 2), bv = r.uniform(n, -2, 2), g = r.uniform(n, -1, 1);
+            Tensor dy = Tensor.of(ai.diffiml.backend.Device.CPU, g, n);
+            for (String op : new String[] {"add", "mul", "maximum"}) {
+                Tensor a = Tensor.of(ai.diffiml.backend.Device.CPU, av, n).requiresGrad(true);
+                Tensor b = Tensor.of(ai.diffiml.backend.Device.CPU, bv, n).requiresGrad(true);
+                Tensor y = switch (op) {
+                    case "add" -> Arithmetic.add(a, b);
+                    case "mul" -> Arithmetic.mul(a, b);
+                    default -> Arithmetic.maximum(a, b);
+                };
+                float[] got = y.toArray();
+                ai.diffiml.autograd.Tape.backward(y, dy);
+                float[] ga = a.grad().toArray(), gb = b.grad().toArray();
+                for (int i = 0; i < n; i++) {
+                    boolean left = av[i] >= bv[i];
+                    float want = switch (op) {
+                        case "add" -> av[i] + bv[i];
+                        case "mul" -> av[i] * bv[i];
+                        default -> left ? av[i] : bv[i];
+                    };
+                    float wa = switch (op) {
+                        case "add" -> g[i];
+                        case "mul" -> g[i] * bv[i];
+                        default -> left ? g[i] : 0f;
+                    };
+                    float wb = switch (op) {
+                        case "add" -> g[i];
+                        case "mul" -> g[i] * av[i];
+                        default -> left ? 0f : g[i];
+                    };
+                    if (got[i] != want || ga[i] != wa || gb[i] != wb) {
+                        throw new AssertionError(op + " at " + i + ": y " + got[i] + " / " + want + ", da " + ga[i]
+                                + " / " + wa + ", db " + gb[i] + " / " + wb);
+                    }
+                }
+            }
+            int rows = 9, c = 4099; // a row longer than one tile
+            float[] xv = r.uniform(rows * c, -1, 1), vv = r.uniform(c, -1, 1), gr = r.uniform(rows * c, -1, 1);
+            Tensor x = Tensor.of(ai.diffiml.backend.Device.CPU, xv, rows, c).requiresGrad(true);
+            Tensor v = Tensor.of(ai.diffiml.backend.Device.CPU, vv, c).requiresGrad(true);
+            Tensor y = Arithmetic.mulAlong(x, v, 1);
+            float[] got = y.toArray();
+            ai.diffiml.autograd.Tape.backward(y, Tensor.of(ai.diffiml.backend.Device.CPU, gr, rows, c));
+            float[] gx = x.grad().toArray();
+            double[] gv = new double[c];
+            for (int i = 0; i < rows * c; i++) {
+                if (got[i] != xv[i] * vv[i % c] || gx[i] != gr[i] * vv[i % c]) {
+                    throw new AssertionError("mulAlong last axis at " + i);
+                }
+                gv[i % c] += (double) gr[i] * xv[i];
+            }
+            assertClose("mulAlong last-axis dv", v.grad().toArray(), gv, 1e-6);
+        }
+    }
+
     @Test
     void gradientsMatchFiniteDifferences() {
         try (Scope s = Scope.open()) {

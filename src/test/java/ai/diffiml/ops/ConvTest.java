@@ -50,6 +50,8 @@ class ConvTest {
         new Case(2, 5, 7, 9, 5, 3, 3, 1, 1, 1, 1, 5), // depthwise (MiT dwconv)
         new Case(1, 6, 8, 7, 6, 3, 3, 2, 2, 1, 1, 6), // depthwise, stride 2
         new Case(1, 4, 9, 7, 4, 7, 5, 1, 2, 3, 0, 4), // depthwise, k7x5, rectangular stride and padding
+        new Case(2, 3, 11, 37, 3, 5, 5, 1, 1, 2, 2, 3), // depthwise 5x5 (the SRM filters): rows past two vectors
+        new Case(1, 4, 6, 21, 4, 3, 7, 2, 1, 1, 4, 4), // depthwise, row stride 2, padding wider than half the kernel
     };
 
     /** Direct convolution in double: y[b,o,r,q] = bias[o] + sum_{ci in group, i, j} w[o,ci,i,j] x[b,ci,r*sh-ph+i,q*sw-pw+j]. */
