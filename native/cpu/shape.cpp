@@ -40,10 +40,14 @@ int copy_block(const float* src, int64_t src_axis, int64_t src_start, float* dst
     return DML_OK;
 }
 
+// permute_avx512.cpp: batches of 2-D transposes through 16 x 16 register tiles; false where the permute is not one.
+bool permute_avx512_transpose(const float* x, float* y, const shape::PermuteGeometry& g);
+
 int permute(const float* x, float* y, int rank, const int64_t* shape, const int64_t* perm) {
     const shape::PermuteGeometry g = shape::permute_geometry(rank, shape, perm);
     const int64_t n = g.n;
     if (n == 0) return DML_OK;
+    if (permute_avx512_transpose(x, y, g)) return DML_OK;
     // One task per row of y's last dim: its x offset from the other coordinates, then a strided gather.
     const int64_t last = g.out_shape[rank - 1], rows = n / last, step = g.stride[rank - 1];
 #pragma omp parallel for schedule(static) if (n > kParallelMin)

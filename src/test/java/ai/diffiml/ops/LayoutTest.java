@@ -56,6 +56,60 @@ class LayoutTest {
         }
     }
 
+    /**
+     * Every permutation of shapes past one 16 x 16 tile and its edges (the CPU's tiled transpose path takes those
+     * whose last output axis is strided and another reads x contiguously), exactly against the index reference.
+     */
+    @Test
+    void everyPermutationOfTileSizedShapesMatchesIndexReference() {
+        int[][] shapes = {{41, 40}, {3, 33, 50}, {2, 37, 5, 19}, {1, 16, 32, 17}};
+        Rand r = new Rand(12);
+        for (int[] shape : shapes) {
+            for (int[] perm : permutations(shape.length)) {
+                try (Scope s = Scope.open()) {
+                    Tensor x = r.tensor(shape);
+                    int[] ys = new int[shape.length];
+                    for (int j = 0; j < ys.length; j++) {
+                        ys[j] = shape[perm[j]];
+                    }
+                    float[] xv = x.toArray();
+                    float[] expected = new float[xv.length];
+                    for (int i = 0; i < xv.length; i++) {
+                        int[] c = unravel(i, shape);
+                        int[] oc = new int[c.length];
+                        for (int j = 0; j < c.length; j++) {
+                            oc[j] = c[perm[j]];
+                        }
+                        expected[ravel(oc, ys)] = xv[i];
+                    }
+                    assertArrayEquals(expected, Layout.permute(x, perm).toArray(),
+                            "permute " + Shapes.str(shape) + " by " + Shapes.str(perm));
+                }
+            }
+        }
+    }
+
+    private static java.util.List<int[]> permutations(int n) {
+        java.util.List<int[]> out = new java.util.ArrayList<>();
+        permute(new int[n], new boolean[n], 0, out);
+        return out;
+    }
+
+    private static void permute(int[] cur, boolean[] used, int k, java.util.List<int[]> out) {
+        if (k == cur.length) {
+            out.add(cur.clone());
+            return;
+        }
+        for (int i = 0; i < cur.length; i++) {
+            if (!used[i]) {
+                used[i] = true;
+                cur[k] = i;
+                permute(cur, used, k + 1, out);
+                used[i] = false;
+            }
+        }
+    }
+
     @Test
     void permuteMatchesIndexReferenceUpToRankSix() {
         int[][] shapes = {{7}, {3, 5}, {2, 3, 7}, {3, 1, 5, 2}, {2, 3, 2, 5, 3}, {2, 3, 1, 2, 3, 5}};
