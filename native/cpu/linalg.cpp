@@ -129,9 +129,15 @@ int depthwise_conv2d_forward(const float* x, const float* wt, const float* bias,
     return DML_OK;
 }
 
+// depthwise_avx512.cpp: the vectorised backward for stride 1, 3x3 and 5x5, padding below the kernel.
+bool depthwise_avx512_backward(const float* x, const float* wt, const float* dy, float* dx, float* dwt, int64_t n,
+                               int64_t c, int64_t h, int64_t w, int64_t kh, int64_t kw, int64_t sh, int64_t sw,
+                               int64_t ph, int64_t pw);
+
 int depthwise_conv2d_backward(const float* x, const float* wt, const float* dy, float* dx, float* dwt, int64_t n,
                               int64_t c, int64_t h, int64_t w, int64_t kh, int64_t kw, int64_t sh, int64_t sw,
                               int64_t ph, int64_t pw) {
+    if (depthwise_avx512_backward(x, wt, dy, dx, dwt, n, c, h, w, kh, kw, sh, sw, ph, pw)) return DML_OK;
     const int64_t oh = out_size(h, kh, sh, ph), ow = out_size(w, kw, sw, pw);
     const int64_t planes = n * c;
     const bool large = planes * oh * ow * kh * kw > 32768;
