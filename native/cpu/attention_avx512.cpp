@@ -46,6 +46,13 @@ inline void block_masks(int64_t valid, __mmask16 m[4]) {
     }
 }
 
+// The largest score of a block's real lanes.
+DML_AVX512 inline float block_max(const __m512 s[4], const __mmask16 mk[4]) {
+    __m512 mx = _mm512_set1_ps(-INFINITY);
+    for (int v = 0; v < 4; ++v) mx = _mm512_mask_max_ps(mx, mk[v], mx, s[v]);
+    return _mm512_reduce_max_ps(mx);
+}
+
 // One vector of the backward's softmax terms: p = exp(s - lse) on the lanes of `mask` (0 elsewhere) and
 // ds = p (dp - delta), stored to p_out (when not null) and ds_out.
 DML_AVX512 inline void softmax_grads(__m512 s, __m512 dp, __m512 lse, __m512 delta, __mmask16 mask, float* p_out,
@@ -144,9 +151,7 @@ DML_AVX512 void forward_rows(const Sizes& z, const float* q, float* out, float* 
         __m512 s[R][4];
         scores<D, R>(qr, kt, lkp, j0, scale2, s);
         for (int r = 0; r < R; ++r) {
-            __m512 mx = _mm512_set1_ps(-INFINITY);
-            for (int v = 0; v < 4; ++v) mx = _mm512_mask_max_ps(mx, mk[v], mx, s[r][v]);
-            const float mnew = std::max(m[r], _mm512_reduce_max_ps(mx));
+            const float mnew = std::max(m[r], block_max(s[r], mk));
             const float corr = std::exp2(m[r] - mnew);  // 0 on the first block (m = -inf)
             m[r] = mnew;
             const __m512 mv = _mm512_set1_ps(mnew);
@@ -193,9 +198,7 @@ DML_AVX512 void forward_rows_narrow(const Sizes& z, const float* q, float* out, 
         __m512 s[R][4];
         scores<D, R>(qr, kt, lkp, j0, scale2, s);
         for (int r = 0; r < R; ++r) {
-            __m512 mx = _mm512_set1_ps(-INFINITY);
-            for (int v = 0; v < 4; ++v) mx = _mm512_mask_max_ps(mx, mk[v], mx, s[r][v]);
-            const float mnew = std::max(m[r], _mm512_reduce_max_ps(mx));
+            const float mnew = std::max(m[r], block_max(s[r], mk));
             if (mnew > m[r]) {
                 const __m512 corr = _mm512_set1_ps(std::exp2(m[r] - mnew));  // 0 on the first block (m = -inf)
                 l[r] = _mm512_mul_ps(l[r], corr);

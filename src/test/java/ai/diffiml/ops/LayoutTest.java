@@ -68,25 +68,29 @@ class LayoutTest {
             for (int[] perm : permutations(shape.length)) {
                 try (Scope s = Scope.open()) {
                     Tensor x = r.tensor(shape);
-                    int[] ys = new int[shape.length];
-                    for (int j = 0; j < ys.length; j++) {
-                        ys[j] = shape[perm[j]];
-                    }
-                    float[] xv = x.toArray();
-                    float[] expected = new float[xv.length];
-                    for (int i = 0; i < xv.length; i++) {
-                        int[] c = unravel(i, shape);
-                        int[] oc = new int[c.length];
-                        for (int j = 0; j < c.length; j++) {
-                            oc[j] = c[perm[j]];
-                        }
-                        expected[ravel(oc, ys)] = xv[i];
-                    }
-                    assertArrayEquals(expected, Layout.permute(x, perm).toArray(),
+                    assertArrayEquals(permuteReference(x.toArray(), shape, perm), Layout.permute(x, perm).toArray(),
                             "permute " + Shapes.str(shape) + " by " + Shapes.str(perm));
                 }
             }
         }
+    }
+
+    /** Independent reference: every x element scattered to its coordinates in y. */
+    private static float[] permuteReference(float[] xv, int[] shape, int[] perm) {
+        int[] ys = new int[shape.length];
+        for (int j = 0; j < ys.length; j++) {
+            ys[j] = shape[perm[j]];
+        }
+        float[] expected = new float[xv.length];
+        for (int i = 0; i < xv.length; i++) {
+            int[] c = unravel(i, shape);
+            int[] oc = new int[c.length];
+            for (int j = 0; j < c.length; j++) {
+                oc[j] = c[perm[j]];
+            }
+            expected[ravel(oc, ys)] = xv[i];
+        }
+        return expected;
     }
 
     private static java.util.List<int[]> permutations(int n) {
@@ -125,18 +129,8 @@ class LayoutTest {
                         ys[j] = shape[perm[j]];
                     }
                     assertArrayEquals(ys, y.shape(), "permuted shape");
-                    // Independent reference: scatter every x element to its coordinates in y.
-                    float[] xv = x.toArray();
-                    double[] expected = new double[xv.length];
-                    for (int i = 0; i < xv.length; i++) {
-                        int[] c = unravel(i, shape);
-                        int[] oc = new int[c.length];
-                        for (int j = 0; j < c.length; j++) {
-                            oc[j] = c[perm[j]];
-                        }
-                        expected[ravel(oc, ys)] = xv[i];
-                    }
-                    assertClose("permute " + Shapes.str(shape) + " by " + Shapes.str(perm), y.toArray(), expected, 0);
+                    assertArrayEquals(permuteReference(x.toArray(), shape, perm), y.toArray(),
+                            "permute " + Shapes.str(shape) + " by " + Shapes.str(perm));
                 }
             }
         }
