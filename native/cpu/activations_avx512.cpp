@@ -32,25 +32,33 @@ DML_VMATH_TARGET inline __m512 gaussian_cdf(__m512 x, __m512* density) {
     return _mm512_mask_sub_ps(half_tail, right, _mm512_set1_ps(1.f), half_tail);
 }
 
-DML_VMATH_TARGET void gelu_forward_range(const float* x, float* y, int64_t begin, int64_t end) {
+using VectorFn = __m512 (*)(__m512);
+
+// y = f(x) over [begin, end), 16 lanes at a time (the last vector masked); f a template argument, so it inlines.
+template <VectorFn f>
+DML_VMATH_TARGET void map_range(const float* x, float* y, int64_t begin, int64_t end) {
     for (int64_t i = begin; i < end; i += 16) {
-        const int64_t left = end - i;
-        const __mmask16 m = left >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << left) - 1u);
-        const __m512 v = _mm512_maskz_loadu_ps(m, x + i);
-        _mm512_mask_storeu_ps(y + i, m, _mm512_mul_ps(v, gaussian_cdf(v, nullptr)));
+        const __mmask16 m = vmath::first_lanes(end - i);
+        _mm512_mask_storeu_ps(y + i, m, f(_mm512_maskz_loadu_ps(m, x + i)));
     }
 }
 
-DML_VMATH_TARGET void gelu_backward_range(const float* x, const float* dy, float* dx, int64_t begin, int64_t end) {
+// dx = dy * slope(x) over [begin, end).
+template <VectorFn slope>
+DML_VMATH_TARGET void grad_range(const float* x, const float* dy, float* dx, int64_t begin, int64_t end) {
     for (int64_t i = begin; i < end; i += 16) {
-        const int64_t left = end - i;
-        const __mmask16 m = left >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << left) - 1u);
-        const __m512 v = _mm512_maskz_loadu_ps(m, x + i);
-        __m512 density;
-        const __m512 cdf = gaussian_cdf(v, &density);
-        const __m512 slope = _mm512_fmadd_ps(v, density, cdf);  // d/dx x Phi(x) = Phi(x) + x phi(x)
-        _mm512_mask_storeu_ps(dx + i, m, _mm512_mul_ps(_mm512_maskz_loadu_ps(m, dy + i), slope));
+        const __mmask16 m = vmath::first_lanes(end - i);
+        const __m512 g = _mm512_mul_ps(_mm512_maskz_loadu_ps(m, dy + i), slope(_mm512_maskz_loadu_ps(m, x + i)));
+        _mm512_mask_storeu_ps(dx + i, m, g);
     }
+}
+
+DML_VMATH_TARGET inline __m512 gelu(__m512 v) { return _mm512_mul_ps(v, gaussian_cdf(v, nullptr)); }
+
+DML_VMATH_TARGET inline __m512 gelu_slope(__m512 v) {
+    __m512 density;
+    const __m512 cdf = gaussian_cdf(v, &density);
+    return _mm512_fmadd_ps(v, density, cdf);  // d/dx x Phi(x) = Phi(x) + x phi(x)
 }
 
 // The logistic sigmoid of 16 lanes; exp_ps clamps -x to 88, so below x = -88 s is ~6e-39 rather than 0.
@@ -59,25 +67,11 @@ DML_VMATH_TARGET inline __m512 sigmoid(__m512 x) {
     return _mm512_div_ps(one, _mm512_add_ps(one, vmath::exp_ps(_mm512_sub_ps(_mm512_setzero_ps(), x))));
 }
 
-DML_VMATH_TARGET void silu_forward_range(const float* x, float* y, int64_t begin, int64_t end) {
-    for (int64_t i = begin; i < end; i += 16) {
-        const int64_t left = end - i;
-        const __mmask16 m = left >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << left) - 1u);
-        const __m512 v = _mm512_maskz_loadu_ps(m, x + i);
-        _mm512_mask_storeu_ps(y + i, m, _mm512_mul_ps(v, sigmoid(v)));
-    }
-}
+DML_VMATH_TARGET inline __m512 silu(__m512 v) { return _mm512_mul_ps(v, sigmoid(v)); }
 
-DML_VMATH_TARGET void silu_backward_range(const float* x, const float* dy, float* dx, int64_t begin, int64_t end) {
-    const __m512 one = _mm512_set1_ps(1.f);
-    for (int64_t i = begin; i < end; i += 16) {
-        const int64_t left = end - i;
-        const __mmask16 m = left >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << left) - 1u);
-        const __m512 v = _mm512_maskz_loadu_ps(m, x + i);
-        const __m512 s = sigmoid(v);
-        const __m512 slope = _mm512_mul_ps(s, _mm512_fmadd_ps(v, _mm512_sub_ps(one, s), one));
-        _mm512_mask_storeu_ps(dx + i, m, _mm512_mul_ps(_mm512_maskz_loadu_ps(m, dy + i), slope));
-    }
+DML_VMATH_TARGET inline __m512 silu_slope(__m512 v) {
+    const __m512 one = _mm512_set1_ps(1.f), s = sigmoid(v);
+    return _mm512_mul_ps(s, _mm512_fmadd_ps(v, _mm512_sub_ps(one, s), one));  // s (1 + x (1 - s))
 }
 
 constexpr int64_t kGrain = 16 * 1024;  // elements per work item
@@ -94,25 +88,25 @@ void for_grains(int64_t n, Body body) {
 
 bool gelu_avx512_forward(const float* x, float* y, int64_t n) {
     if (!has_avx512f()) return false;
-    for_grains(n, [&](int64_t b, int64_t e) { gelu_forward_range(x, y, b, e); });
+    for_grains(n, [&](int64_t b, int64_t e) { map_range<gelu>(x, y, b, e); });
     return true;
 }
 
 bool gelu_avx512_backward(const float* x, const float* dy, float* dx, int64_t n) {
     if (!has_avx512f()) return false;
-    for_grains(n, [&](int64_t b, int64_t e) { gelu_backward_range(x, dy, dx, b, e); });
+    for_grains(n, [&](int64_t b, int64_t e) { grad_range<gelu_slope>(x, dy, dx, b, e); });
     return true;
 }
 
 bool silu_avx512_forward(const float* x, float* y, int64_t n) {
     if (!has_avx512f()) return false;
-    for_grains(n, [&](int64_t b, int64_t e) { silu_forward_range(x, y, b, e); });
+    for_grains(n, [&](int64_t b, int64_t e) { map_range<silu>(x, y, b, e); });
     return true;
 }
 
 bool silu_avx512_backward(const float* x, const float* dy, float* dx, int64_t n) {
     if (!has_avx512f()) return false;
-    for_grains(n, [&](int64_t b, int64_t e) { silu_backward_range(x, dy, dx, b, e); });
+    for_grains(n, [&](int64_t b, int64_t e) { grad_range<silu_slope>(x, dy, dx, b, e); });
     return true;
 }
 #else

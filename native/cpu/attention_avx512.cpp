@@ -40,10 +40,7 @@ constexpr float kLog2e = 1.44269504088896341f, kLn2 = 0.693147180559945309f;
 
 // Lanes of the 4 vectors of a block that hold a real row (the last block may be partial).
 inline void block_masks(int64_t valid, __mmask16 m[4]) {
-    for (int v = 0; v < 4; ++v) {
-        const int64_t left = std::clamp<int64_t>(valid - 16 * v, 0, 16);
-        m[v] = static_cast<__mmask16>(left == 16 ? 0xFFFF : (1u << left) - 1u);
-    }
+    for (int v = 0; v < 4; ++v) m[v] = vmath::first_lanes(valid - 16 * v);
 }
 
 // The largest score of a block's real lanes.

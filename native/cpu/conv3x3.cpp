@@ -23,6 +23,7 @@
 
 #if defined(__x86_64__)
 #include <immintrin.h>
+#include "cpu/vmath_avx512.h"
 #define DML_AVX512 __attribute__((target("avx512f")))
 #endif
 
@@ -82,7 +83,7 @@ DML_AVX512 void row_tile(const float* band, int64_t cs, int64_t ws, int64_t r, i
     for (int v = 0; v < NV; ++v) {
         const int64_t q = x0 + 16 * v;
         const int64_t left = wlim - q;
-        const __mmask16 m = left >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << left) - 1u);
+        const __mmask16 m = vmath::first_lanes(left);
         for (int k = 0; k < OB; ++k) _mm512_mask_storeu_ps(out[k] + q, m, acc[k][v]);
     }
 }
@@ -162,7 +163,7 @@ DML_AVX512 void weight_grad_block(const float* band, int64_t ws, const float* co
     int64_t r = 0, q = 0;
     for (int64_t it = 0, total = rows * per_row; it < total; ++it) {
         const int64_t left = w - q;
-        const __mmask16 m = left >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << left) - 1u);
+        const __mmask16 m = vmath::first_lanes(left);
         __m512 d[OB];
         for (int k = 0; k < OB; ++k) d[k] = _mm512_maskz_loadu_ps(m, g[k] + r * w + q);
         const float* at = band + r * ws + q;

@@ -13,10 +13,7 @@
 #include "cpu/cpu_features.h"
 
 #if defined(__x86_64__)
-#include <immintrin.h>
-// GCC 12 flags the intrinsics' own _mm512_undefined_ps() (`__m512 __Y = __Y;`) as uninitialized.
-#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
-#pragma GCC diagnostic ignored "-Wuninitialized"
+#include "cpu/vmath_avx512.h"
 #endif
 
 namespace dml::cpu {
@@ -24,12 +21,15 @@ namespace dml::cpu {
 #if defined(__x86_64__)
 namespace {
 
-#define DML_AVX512_DW __attribute__((target("avx512f,avx2,fma")))
+// The lanes l < lanes of the vector at input column c0 whose column c0 + l lies in [0, w) (0: none).
+inline __mmask16 tap_mask(int64_t c0, int64_t lanes, int64_t w) {
+    const int64_t lo = std::max<int64_t>(0, -c0), hi = std::min<int64_t>(lanes, w - c0);
+    return hi <= lo ? 0 : static_cast<__mmask16>(vmath::first_lanes(hi - lo) << lo);
+}
 
-DML_AVX512_DW void plane_forward(const float* xp, const float* wp, float b0, float* yp,
-                                                               int64_t h, int64_t w, int64_t oh, int64_t ow,
-                                                               int64_t kh, int64_t kw, int64_t sh, int64_t ph,
-                                                               int64_t pw) {
+DML_VMATH_TARGET void plane_forward(const float* xp, const float* wp, float b0, float* yp, int64_t h, int64_t w,
+                                    int64_t oh, int64_t ow, int64_t kh, int64_t kw, int64_t sh, int64_t ph,
+                                    int64_t pw) {
     for (int64_t r = 0; r < oh; ++r) {
         float* yr = yp + r * ow;
         for (int64_t q = 0; q < ow; q += 16) {
@@ -40,23 +40,20 @@ DML_AVX512_DW void plane_forward(const float* xp, const float* wp, float b0, flo
                 if (ih < 0 || ih >= h) continue;
                 const float* xr = xp + ih * w;
                 for (int64_t j = 0; j < kw; ++j) {
-                    // input columns q + l - pw + j of lanes l in [0, lanes) that lie in [0, w)
                     const int64_t c0 = q - pw + j;
-                    const int64_t lo = std::max<int64_t>(0, -c0), hi = std::min<int64_t>(lanes, w - c0);
-                    if (hi <= lo) continue;
-                    const __mmask16 m = static_cast<__mmask16>(((1u << (hi - lo)) - 1u) << lo);
-                    const __m512 xv = _mm512_maskz_loadu_ps(m, xr + c0);
-                    acc = _mm512_fmadd_ps(_mm512_set1_ps(wp[i * kw + j]), xv, acc);
+                    const __mmask16 m = tap_mask(c0, lanes, w);
+                    if (!m) continue;
+                    acc = _mm512_fmadd_ps(_mm512_set1_ps(wp[i * kw + j]), _mm512_maskz_loadu_ps(m, xr + c0), acc);
                 }
             }
-            _mm512_mask_storeu_ps(yr + q, static_cast<__mmask16>((1u << lanes) - 1u), acc);
+            _mm512_mask_storeu_ps(yr + q, vmath::first_lanes(lanes), acc);
         }
     }
 }
 
 // dw[t] (t = i * kw + j) of one plane, added in double: sum over rows r, columns q of dy[r][q] x[r - ph + i][q - pw + j].
 template <int KH, int KW>
-DML_AVX512_DW void plane_weight_grad(const float* xp, const float* gp, int64_t h, int64_t w, int64_t oh, int64_t ow,
+DML_VMATH_TARGET void plane_weight_grad(const float* xp, const float* gp, int64_t h, int64_t w, int64_t oh, int64_t ow,
                                      int64_t ph, int64_t pw, double* dw) {
     __m512 acc[KH * KW];
     for (int t = 0; t < KH * KW; ++t) acc[t] = _mm512_setzero_ps();
@@ -64,16 +61,15 @@ DML_AVX512_DW void plane_weight_grad(const float* xp, const float* gp, int64_t h
         const float* gr = gp + r * ow;
         for (int64_t q = 0; q < ow; q += 16) {
             const int64_t lanes = std::min<int64_t>(16, ow - q);
-            const __m512 g = _mm512_maskz_loadu_ps(static_cast<__mmask16>((1u << lanes) - 1u), gr + q);
+            const __m512 g = _mm512_maskz_loadu_ps(vmath::first_lanes(lanes), gr + q);
             for (int i = 0; i < KH; ++i) {
                 const int64_t ih = r - ph + i;
                 if (ih < 0 || ih >= h) continue;
                 const float* xr = xp + ih * w;
                 for (int j = 0; j < KW; ++j) {
                     const int64_t c0 = q - pw + j;
-                    const int64_t lo = std::max<int64_t>(0, -c0), hi = std::min<int64_t>(lanes, w - c0);
-                    if (hi <= lo) continue;
-                    const __mmask16 m = static_cast<__mmask16>(((1u << (hi - lo)) - 1u) << lo);
+                    const __mmask16 m = tap_mask(c0, lanes, w);
+                    if (!m) continue;
                     acc[i * KW + j] = _mm512_fmadd_ps(g, _mm512_maskz_loadu_ps(m, xr + c0), acc[i * KW + j]);
                 }
             }

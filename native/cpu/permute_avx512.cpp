@@ -10,7 +10,7 @@
 #include "cpu/shape_math.h"
 
 #if defined(__x86_64__)
-#include <immintrin.h>
+#include "cpu/vmath_avx512.h"
 #endif
 
 namespace dml::cpu {
@@ -18,13 +18,8 @@ namespace dml::cpu {
 #if defined(__x86_64__)
 namespace {
 
-// GCC 12 flags the intrinsics' own _mm512_undefined_ps() (`__m512 __Y = __Y;`) as (maybe-)uninitialized.
-#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
-#pragma GCC diagnostic ignored "-Wuninitialized"
-#define DML_AVX512 __attribute__((target("avx512f,avx2,fma")))
-
 // In place: r[i] lane j <- r[j] lane i.
-DML_AVX512 inline void transpose16(__m512 r[16]) {
+DML_VMATH_TARGET inline void transpose16(__m512 r[16]) {
     __m512 t[16], u[16];
     for (int i = 0; i < 8; ++i) {
         t[2 * i] = _mm512_unpacklo_ps(r[2 * i], r[2 * i + 1]);
@@ -47,12 +42,10 @@ DML_AVX512 inline void transpose16(__m512 r[16]) {
     }
 }
 
-inline __mmask16 first(int64_t k) { return static_cast<__mmask16>(k >= 16 ? 0xFFFF : (1u << k) - 1u); }
-
 // y[i * ys + k] = x[i + k * step] for i < ni, k < nk (one tile, ni, nk <= 16).
-DML_AVX512 inline void tile(const float* x, int64_t step, float* y, int64_t ys, int64_t ni, int64_t nk) {
+DML_VMATH_TARGET inline void tile(const float* x, int64_t step, float* y, int64_t ys, int64_t ni, int64_t nk) {
     __m512 r[16];
-    const __mmask16 mi = first(ni), mk = first(nk);
+    const __mmask16 mi = vmath::first_lanes(ni), mk = vmath::first_lanes(nk);
     for (int64_t k = 0; k < 16; ++k) r[k] = k < nk ? _mm512_maskz_loadu_ps(mi, x + k * step) : _mm512_setzero_ps();
     transpose16(r);
     for (int64_t i = 0; i < ni; ++i) _mm512_mask_storeu_ps(y + i * ys, mk, r[i]);

@@ -1,8 +1,9 @@
-// Vector math for the AVX-512 kernels (attention's softmax, GELU): single-precision functions on 16 lanes, each
-// within a few ulp of the libm function it replaces. x86-64 only; callers compile these into functions with the
-// same target attribute.
+// What the AVX-512 kernels share: the target attribute, lane masks, and vector math (attention's softmax, GELU,
+// SiLU): single-precision functions on 16 lanes, each within a few ulp of the libm function it replaces. x86-64
+// only; callers compile these into functions with the same target attribute.
 #pragma once
 #if defined(__x86_64__)
+#include <cstdint>
 #include <immintrin.h>
 // GCC 12 flags the intrinsics' own _mm512_undefined_ps() (`__m512 __Y = __Y;`) as maybe-uninitialized.
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
@@ -11,6 +12,11 @@
 namespace dml::cpu::vmath {
 
 #define DML_VMATH_TARGET __attribute__((target("avx512f,avx2,fma")))
+
+// The first k of 16 lanes (all 16 for k >= 16, none for k <= 0): the mask of a partial vector.
+inline __mmask16 first_lanes(int64_t k) {
+    return static_cast<__mmask16>(k >= 16 ? 0xFFFFu : k <= 0 ? 0u : (1u << k) - 1u);
+}
 
 // e^x: Cephes' single-precision polynomial after range reduction by ln 2; x is clamped to [-87.34, 88] (so e^x
 // stays a normal float; below, the result is e^-87.34 rather than a subnormal or 0).
